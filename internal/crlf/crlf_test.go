@@ -1,0 +1,89 @@
+package crlf
+
+import (
+	"bytes"
+	"io"
+	"testing"
+)
+
+func TestNormalize(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"a\nb\n", "a\r\nb\r\n"},
+		{"a\r\nb\r\n", "a\r\nb\r\n"},
+		{"a\rb\r", "a\r\nb\r\n"},
+		{"a\r\r\nb", "a\r\n\r\nb"},
+		{"a\n\rb", "a\r\n\r\nb"},
+		{"x\x00y\n", "xy\r\n"},
+		{"\n.\n", "\r\n.\r\n"},
+		{"\r.\r", "\r\n.\r\n"},
+		{"no newline", "no newline"},
+	}
+	for _, tt := range tests {
+		if got := string(Normalize([]byte(tt.in))); got != tt.want {
+			t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// A CRLF split across two writes is one line end, not two.
+func TestSplitCRLF(t *testing.T) {
+	var out bytes.Buffer
+	w := NewWriter(&out)
+	w.Write([]byte("a\r"))
+	w.Write([]byte("\nb\r"))
+	w.Write([]byte("c"))
+	w.Close()
+	if got, want := out.String(), "a\r\nb\r\nc"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func FuzzWriter(f *testing.F) {
+	f.Add([]byte("a\nb\r\nc\rd"), 3)
+	f.Add([]byte("\r\n.\n\r\x00"), 1)
+	f.Fuzz(func(t *testing.T, in []byte, chunk int) {
+		if chunk <= 0 {
+			chunk = 1
+		}
+		var out bytes.Buffer
+		w := NewWriter(&out)
+		for p := in; len(p) > 0; {
+			k := min(chunk, len(p))
+			w.Write(p[:k])
+			p = p[k:]
+		}
+		w.Close()
+		got := out.Bytes()
+		if !bytes.Equal(got, Normalize(in)) {
+			t.Fatalf("chunked output differs from Normalize")
+		}
+		for i, c := range got {
+			switch c {
+			case 0:
+				t.Fatalf("NUL at %d", i)
+			case '\r':
+				if i+1 >= len(got) || got[i+1] != '\n' {
+					t.Fatalf("bare CR at %d in %q", i, got)
+				}
+			case '\n':
+				if i == 0 || got[i-1] != '\r' {
+					t.Fatalf("bare LF at %d in %q", i, got)
+				}
+			}
+		}
+	})
+}
+
+func BenchmarkWriter(b *testing.B) {
+	line := bytes.Repeat([]byte("x"), 71)
+	line = append(line, '\n')
+	data := bytes.Repeat(line, 1<<14) // ~1.2 MB
+	w := NewWriter(io.Discard)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		w.Write(data)
+	}
+	w.Close()
+}
