@@ -16,6 +16,11 @@ const maxExpansion = 10000
 // (~/.local/state/outbox/queue). It works on a nil *Config (no
 // configuration file).
 func (c *Config) QueueDirectory() string {
+	// OUTBOX_QUEUE_DIR: for one-off runs and for tests that must not touch
+	// /var/spool as root; an absolute path only, like queue_dir.
+	if d := os.Getenv("OUTBOX_QUEUE_DIR"); filepath.IsAbs(d) {
+		return d
+	}
 	if c != nil && c.QueueDir != "" {
 		return c.QueueDir
 	}
