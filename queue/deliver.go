@@ -377,13 +377,13 @@ func record(e *Entry, res *send.Result, txErr error) {
 		rr, ok := results[r.Addr]
 		switch {
 		case ok && rr.Err != nil && !rr.Err.Temporary:
-			r.State, r.Error = StateFailed, oneLine(rr.Err)
+			r.State, r.Error, r.err = StateFailed, oneLine(rr.Err), rr.Err
 		case ok && rr.Err != nil:
 			// Its own 4xx decides, even when the transaction as a
 			// whole failed permanently (all refused, some with 5xx).
-			r.Error = oneLine(rr.Err)
+			r.Error, r.err = oneLine(rr.Err), rr.Err
 		case txErr != nil:
-			r.Error = oneLine(txErr)
+			r.Error, r.err = oneLine(txErr), txErr
 			if permanent(txErr) {
 				r.State = StateFailed
 			}
@@ -412,12 +412,21 @@ func outcome(e *Entry, txErr error) (sent []string, permErr, tempErr error) {
 		case r.State == StateSent:
 			sent = append(sent, r.Addr)
 		case r.State == StateFailed && permErr == nil:
-			permErr = errors.New(r.Addr + ": " + r.Error)
+			permErr = r.cause()
 		case r.State == StatePending && tempErr == nil && r.Error != "":
-			tempErr = errors.New(r.Addr + ": " + r.Error)
+			tempErr = r.cause()
 		}
 	}
 	return sent, permErr, tempErr
+}
+
+// cause is the recipient's error: the *send.Error when this process saw
+// it, else the text stored in the entry.
+func (r *Rcpt) cause() error {
+	if r.err != nil {
+		return r.err
+	}
+	return errors.New(r.Addr + ": " + r.Error)
 }
 
 // permanent reports whether err is a refusal that retrying won't change.

@@ -26,6 +26,10 @@ type Rcpt struct {
 	Addr  string `json:"addr"`
 	State State  `json:"state"`
 	Error string `json:"error,omitempty"` // the server's refusal, or the last temporary error
+
+	// err is Error as this process saw it (a *send.Error), so a caller
+	// can tell a 550 at RCPT from other failures without parsing text.
+	err error
 }
 
 // Pending returns addrs as recipients in StatePending.

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/debug"
+	"strings"
+)
+
+// app carries what every command needs: the process's streams and the
+// context that a signal cancels. Commands get it through kong.Bind.
+type app struct {
+	ctx    context.Context
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// warnf prints a warning that does not change the outcome.
+func (a *app) warnf(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "outbox: warning: "+format+"\n", args...)
+}
+
+// notef prints a one-line note for a person (queued, where, what next).
+func (a *app) notef(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "outbox: "+format+"\n", args...)
+}
+
+// exitError ends the program with a given status. When err is nil nothing
+// is printed (kong's --help and --version end this way with status 0).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e exitError) Unwrap() error { return e.err }
+
+// usageError is a command-line mistake: exit 64.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// oneLine keeps an error on one line, as the contract with scripts and
+// syslog readers promises; a multi-line server reply is joined with "; ".
+func oneLine(err error) string {
+	s := strings.TrimSpace(err.Error())
+	s = strings.ReplaceAll(s, "\r\n", "; ")
+	return strings.ReplaceAll(s, "\n", "; ")
+}
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+func versionString() string {
+	commit := "unknown"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				commit = s.Value[:12]
+			}
+		}
+		if version == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+			version = info.Main.Version
+		}
+	}
+	return fmt.Sprintf("outbox %s (commit %s, %s %s/%s)", version, commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}

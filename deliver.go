@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"os"
+	"os/user"
+	"strings"
+	"syscall"
+
+	"github.com/outboxmail/outbox/config"
+	"github.com/outboxmail/outbox/mime"
+	"github.com/outboxmail/outbox/queue"
+	"github.com/outboxmail/outbox/send"
+)
+
+// mailer is the path every message takes, whether it came from flags, from
+// sendmail's stdin or from a flush: config (nil = the embedded default),
+// the queue, and a dialer that opens SMTP sessions per account.
+type mailer struct {
+	a       *app
+	cfg     *config.Config
+	queue   *queue.Queue
+	verbose bool
+}
+
+func (a *app) openMailer(configPath string, verbose bool) (*mailer, error) {
+	cfg, err := config.LoadDefault(configPath)
+	if err != nil {
+		return nil, err
+	}
+	q, err := queue.Open(cfg.QueueDirectory())
+	if err != nil {
+		return nil, err
+	}
+	if cfg != nil && cfg.QueueMaxAge > 0 {
+		q.MaxAge = cfg.QueueMaxAge
+	}
+	return &mailer{a: a, cfg: cfg, queue: q, verbose: verbose}, nil
+}
+
+// dial opens an authenticated session for a queued message's account. An
+// empty account name (a message queued before any config existed) goes out
+// through the default account.
+func (m *mailer) dial(ctx context.Context, account string) (*send.Client, error) {
+	if m.cfg == nil {
+		return nil, errNoConfig
+	}
+	acct, err := m.cfg.Select(account, "")
+	if err != nil {
+		return nil, err
+	}
+	opts := acct.SendOptions()
+	if m.verbose {
+		opts.Verbose = m.a.stderr
+	}
+	return send.Dial(ctx, opts)
+}
+
+var errNoConfig = exitError{code: exConfig, err: errors.New("no configuration: run `outbox config init`, or create ~/.config/outbox/config.toml (see `outbox man`)")}
+
+// account names the account a message goes out with ("" without config).
+func (m *mailer) account(name, from string) (string, error) {
+	if m.cfg == nil {
+		return "", nil
+	}
+	acct, err := m.cfg.Select(name, from)
+	if err != nil {
+		return "", err
+	}
+	return acct.Name, nil
+}
+
+// addresses parses address flags and maps local names (root, www-data)
+// through [aliases] and default_domain.
+func (m *mailer) addresses(flag string, values []string) ([]*mail.Address, error) {
+	var out []*mail.Address
+	for _, v := range values {
+		list, err := mime.ParseAddressList(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", flag, err)
+		}
+		for _, a := range list {
+			resolved, err := m.cfg.ResolveLocal(a.Address)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range resolved {
+				out = append(out, &mail.Address{Name: a.Name, Address: r})
+			}
+		}
+	}
+	return out, nil
+}
+
+// fromAddress picks the From of a composed message: --from, else the
+// account's from, else the account's username when it is an address, else
+// the local user at default_domain.
+func (m *mailer) fromAddress(flag, account string) (*mail.Address, error) {
+	if flag != "" {
+		list, err := m.addresses("--from", []string{flag})
+		if err != nil {
+			return nil, err
+		}
+		if len(list) != 1 {
+			return nil, &mime.Error{Field: "--from", Value: flag, Msg: "give exactly one address"}
+		}
+		return list[0], nil
+	}
+	if m.cfg != nil {
+		acct, err := m.cfg.Select(account, "")
+		if err != nil {
+			return nil, err
+		}
+		if acct.From != "" {
+			return mail.ParseAddress(acct.From)
+		}
+		if strings.Contains(acct.Username, "@") {
+			return &mail.Address{Address: acct.Username}, nil
+		}
+	}
+	return &mail.Address{Address: localUser() + "@" + m.cfg.Domain()}, nil
+}
+
+// envelope takes the SMTP envelope from a composed message: Bcc is in the
+// envelope only (RFC 5322 §3.6.3).
+func (m *mailer) envelope(msg *mime.Compose) (envelope, error) {
+	env := envelope{From: msg.From.Address}
+	env.To = append(env.To, addrList(msg.To)...)
+	env.To = append(env.To, addrList(msg.Cc)...)
+	env.To = append(env.To, addrList(msg.Bcc)...)
+	env.To = dedupe(env.To)
+	return env, nil
+}
+
+// deliver tries the message now and reports the outcome. Whatever happens,
+// the message ends delivered, queued, or kept in failed/: never lost.
+func (m *mailer) deliver(d *queue.Draft, e *queue.Entry, noQueue bool) error {
+	if m.cfg == nil {
+		if noQueue {
+			d.Discard()
+			return errNoConfig
+		}
+		if err := d.Commit(e); err != nil {
+			return err
+		}
+		m.a.notef("no configuration found; message queued as %s in %s.", e.ID, m.queue.Dir)
+		m.a.notef("next: describe your smarthost in %s (see `outbox --help` and the README), then run `outbox queue flush` to send it.", config.UserPath())
+		return nil
+	}
+	out, err := m.queue.Submit(m.a.ctx, d, e, m.dial, noQueue)
+	if out != nil && len(out.Queued) > 0 && err == nil {
+		m.a.notef("%s — message queued as %s; it will be retried (outbox queue list)", oneLine(out.Err), out.ID)
+	}
+	if err != nil {
+		if out != nil && out.ID != "" && len(out.Failed) > 0 {
+			return fmt.Errorf("%w (message kept in the failed queue as %s)", err, out.ID)
+		}
+		return err
+	}
+	if out != nil && len(out.Failed) > 0 {
+		return fmt.Errorf("%w (delivered to %d other recipient(s); kept in the failed queue as %s)", out.Err, len(out.Sent), out.ID)
+	}
+	// A message went out, so the smarthost is up: send what waits in the
+	// queue and is due (SPEC §5). Its failures do not change this outcome.
+	if out != nil && len(out.Sent) > 0 {
+		m.queue.Flush(m.a.ctx, m.dial, true)
+	}
+	return nil
+}
+
+func localUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "root"
+}
+
+func dedupe(in []string) []string {
+	seen := make(map[string]bool, len(in))
+	out := in[:0]
+	for _, s := range in {
+		k := strings.ToLower(s)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func isBadFD(err error) bool { return errors.Is(err, syscall.EBADF) }

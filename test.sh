@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The whole test suite, as README.md documents it and .ci/run calls it.
+# Works on a fresh Debian machine with Go: it installs what it needs
+# (gnome-keyring and dbus for the real Secret Service, staticcheck), then
+# checks formatting, vets, verifies modules, runs every test under a private
+# D-Bus session with an unlocked gnome-keyring, and fuzzes each target
+# briefly. FUZZTIME=10m ./test.sh for long fuzz runs; FUZZTIME=0 skips them.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+FUZZTIME=${FUZZTIME:-15s}
+export PATH="$(go env GOPATH)/bin:$PATH"
+
+need=()
+command -v dbus-run-session >/dev/null || need+=(dbus)
+command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
+if [ ${#need[@]} -gt 0 ]; then
+	echo "test.sh: installing ${need[*]}" >&2
+	sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+command -v staticcheck >/dev/null || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+echo "== gofmt, go vet, staticcheck, go mod verify"
+unformatted=$(gofmt -l .)
+if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
+go vet ./...
+staticcheck ./...
+go mod verify
+
+echo "== go test (real Secret Service under dbus-run-session)"
+# dbus-daemon's "Failed to set fd limit" warning is harmless.
+dbus-run-session -- sh -c '
+	printf outbox-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+	exec go test -count=1 ./...
+' 2> >(grep -v "Failed to set fd limit" >&2)
+
+if [ "$FUZZTIME" != "0" ]; then
+	echo "== fuzz, $FUZZTIME per target"
+	for pkg in $(go list ./...); do
+		dir=$(go list -f '{{.Dir}}' "$pkg")
+		for target in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
+			echo "-- $pkg $target"
+			go test -run='^$' -fuzz="^${target}\$" -fuzztime="$FUZZTIME" "$pkg" >/tmp/outbox-fuzz.log 2>&1 || { cat /tmp/outbox-fuzz.log; exit 1; }
+		done
+	done
+fi
+echo "== all checks passed"
