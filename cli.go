@@ -29,9 +29,15 @@ type CLI struct {
 
 	Send     SendCmd     `cmd:"" default:"withargs" help:"Compose a message from flags and send it (the default command)."`
 	Sendmail SendmailCmd `cmd:"" help:"Behave as sendmail(8): read an RFC 5322 message on stdin."`
-	Queue    QueueCmd    `cmd:"" help:"List, flush, retry or drop queued messages."`
-	Password PasswordCmd `cmd:"" help:"Store or remove an account password in the OS keyring."`
-	Versions VersionCmd  `cmd:"" name:"version" help:"Print the version, commit and Go version."`
+	Queue      QueueCmd      `cmd:"" help:"List, flush, retry or drop queued messages."`
+	Run        RunCmd        `cmd:"" help:"Run a command and mail its result by policy (a notifier for cron and monitoring)."`
+	Check      CheckCmd      `cmd:"" help:"Probe the smarthost: greeting, capabilities, TLS, certificate, AUTH; sends nothing."`
+	ConfigCmd  ConfigCmd     `cmd:"" name:"config" help:"Write a config interactively, or show the effective config."`
+	OAuth      OAuthCmd      `cmd:"" name:"oauth" help:"OAuth2 sign-in for Microsoft 365 and Gmail: login, status, logout."`
+	Password   PasswordCmd   `cmd:"" help:"Store or remove an account password in the OS keyring."`
+	Completion CompletionCmd `cmd:"" help:"Print a shell completion script (bash, zsh, fish)."`
+	Man        ManCmd        `cmd:"" help:"Print the man page (roff)."`
+	Versions   VersionCmd    `cmd:"" name:"version" help:"Print the version, commit and Go version."`
 }
 
 // VersionCmd prints what --version prints.
