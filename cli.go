@@ -27,8 +27,8 @@ type CLI struct {
 	Config  string           `short:"c" type:"path" placeholder:"FILE" help:"Config file (default: $OUTBOX_CONFIG, ~/.config/outbox/config.toml, /etc/outbox/config.toml)."`
 	Version kong.VersionFlag `help:"Print the version and exit."`
 
-	Send     SendCmd     `cmd:"" default:"withargs" help:"Compose a message from flags and send it (the default command)."`
-	Sendmail SendmailCmd `cmd:"" help:"Behave as sendmail(8): read an RFC 5322 message on stdin."`
+	Send       SendCmd       `cmd:"" default:"withargs" help:"Compose a message from flags and send it (the default command)."`
+	Sendmail   SendmailCmd   `cmd:"" help:"Behave as sendmail(8): read an RFC 5322 message on stdin."`
 	Queue      QueueCmd      `cmd:"" help:"List, flush, retry or drop queued messages."`
 	Run        RunCmd        `cmd:"" help:"Run a command and mail its result by policy (a notifier for cron and monitoring)."`
 	Check      CheckCmd      `cmd:"" help:"Probe the smarthost: greeting, capabilities, TLS, certificate, AUTH; sends nothing."`

@@ -22,6 +22,8 @@ import (
 
 	"github.com/outboxmail/outbox/config"
 	"github.com/outboxmail/outbox/mime"
+	"github.com/outboxmail/outbox/notify"
+	"github.com/outboxmail/outbox/oauth"
 	"github.com/outboxmail/outbox/queue"
 	"github.com/outboxmail/outbox/send"
 	"github.com/outboxmail/outbox/sendmail"
@@ -73,7 +75,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	}
 	if err != nil {
 		var ex exitError
-		if !errors.As(err, &ex) || ex.err != nil {
+		var st *notify.ExitStatus
+		quiet := (errors.As(err, &ex) && ex.err == nil) || (errors.As(err, &st) && st.Err == nil)
+		if !quiet {
 			fmt.Fprintf(stderr, "outbox: %s\n", oneLine(err))
 		}
 	}
@@ -119,22 +123,33 @@ func exitCode(err error) int {
 		return exOK
 	}
 	var (
+		st    *notify.ExitStatus
 		ex    exitError
 		usage usageError
 		smu   *sendmail.UsageError
 		cfg   *config.Error
+		oerr  *oauth.Error
 		mfile *mime.FileError
 		mmsg  *mime.Error
 		qerr  *queue.Error
 		serr  *send.Error
 	)
 	switch {
+	case errors.As(err, &st):
+		// outbox run exits with its command's status, even when the
+		// alert about it failed too (that error is printed).
+		return st.Code
 	case errors.As(err, &ex):
 		return ex.code
 	case errors.As(err, &usage), errors.As(err, &smu):
 		return exUsage
 	case errors.As(err, &cfg):
 		return exConfig
+	case errors.As(err, &oerr):
+		if oerr.Temporary {
+			return exTempFail
+		}
+		return exNoPerm
 	case errors.As(err, &mfile):
 		return exNoInput
 	case errors.As(err, &mmsg):

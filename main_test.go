@@ -53,11 +53,22 @@ func refuse(to string) error {
 }
 
 func TestScript(t *testing.T) {
-	starttls := smtptest.Start(t, smtptest.Options{OnRcpt: refuse, EnableDSN: true, EnableSMTPUTF8: true})
-	implicit := smtptest.Start(t, smtptest.Options{Mode: "tls", OnRcpt: refuse})
-	plain := smtptest.Start(t, smtptest.Options{Mode: "none", AllowInsecureAuth: true, OnRcpt: refuse})
-	nostarttls := smtptest.Start(t, smtptest.Options{NoSTARTTLS: true, AllowInsecureAuth: true})
-	servers := map[string]*smtptest.Server{"starttls": starttls, "tls": implicit, "none": plain, "nostarttls": nostarttls}
+	// Each script gets servers of its own, so parallel scripts never read
+	// each other's mail.
+	sets := map[string]map[string]*smtptest.Server{}
+	files, err := filepath.Glob("testdata/script/*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		sets[strings.TrimSuffix(filepath.Base(f), ".txtar")] = map[string]*smtptest.Server{
+			"starttls":   smtptest.Start(t, smtptest.Options{OnRcpt: refuse, EnableDSN: true, EnableSMTPUTF8: true}),
+			"tls":        smtptest.Start(t, smtptest.Options{Mode: "tls", OnRcpt: refuse}),
+			"none":       smtptest.Start(t, smtptest.Options{Mode: "none", AllowInsecureAuth: true, OnRcpt: refuse}),
+			"nostarttls": smtptest.Start(t, smtptest.Options{NoSTARTTLS: true, AllowInsecureAuth: true}),
+		}
+	}
+	serversOf := func(ts *testscript.TestScript) map[string]*smtptest.Server { return sets[ts.Name()] }
 	dead := closedPort(t)
 
 	testscript.Run(t, testscript.Params{
@@ -68,7 +79,9 @@ func TestScript(t *testing.T) {
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
 			env.Setenv("XDG_STATE_HOME", filepath.Join(home, ".local", "state"))
 			env.Setenv("OUTBOX_QUEUE_DIR", filepath.Join(env.WorkDir, "queue"))
-			env.Setenv("SMTP_PORT", strconv.Itoa(starttls.Port))
+			if set := sets[strings.TrimPrefix(filepath.Base(env.WorkDir), "script-")]; set != nil {
+				env.Setenv("SMTP_PORT", strconv.Itoa(set["starttls"].Port))
+			}
 			env.Setenv("DEAD_PORT", strconv.Itoa(dead))
 			// The keyring story needs the session bus the test command started.
 			for _, k := range []string{"DBUS_SESSION_BUS_ADDRESS", "XDG_DATA_HOME", "OUTBOX_TEST_KEYRING", "CI"} {
@@ -79,9 +92,9 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"smtpconfig": func(ts *testscript.TestScript, neg bool, args []string) { smtpConfig(ts, servers, dead, args) },
-			"received":   func(ts *testscript.TestScript, neg bool, args []string) { received(ts, neg, servers, args) },
-			"attachment": func(ts *testscript.TestScript, neg bool, args []string) { attachment(ts, servers, args) },
+			"smtpconfig": func(ts *testscript.TestScript, neg bool, args []string) { smtpConfig(ts, serversOf(ts), dead, args) },
+			"received":   func(ts *testscript.TestScript, neg bool, args []string) { received(ts, neg, serversOf(ts), args) },
+			"attachment": func(ts *testscript.TestScript, neg bool, args []string) { attachment(ts, serversOf(ts), args) },
 			"exits":      exits,
 		},
 		Condition: func(cond string) (bool, error) {
