@@ -45,7 +45,7 @@ func (a *app) sendmail(args []string) error {
 // into the queue's draft file, which becomes the queue entry if the send
 // does not finish) and delivers it.
 func (m *mailer) sendStdin(inv *sendmail.Invocation) error {
-	envFrom, err := m.envelopeSender(inv)
+	sender, err := m.envelopeSender(inv)
 	if err != nil {
 		return err
 	}
@@ -59,9 +59,10 @@ func (m *mailer) sendStdin(inv *sendmail.Invocation) error {
 	info, err := mime.ReadStdin(d, m.a.stdin, mime.StdinOptions{
 		DotEnds:           !inv.IgnoreDots,
 		ExtractRecipients: inv.ExtractRecipients,
-		From:              fromHeader(inv.FullName, envFrom),
+		From:              fromHeader(inv, sender, m.cfg.Domain()),
 		Date:              time.Now(),
 		MessageID:         mime.NewMessageID(m.cfg.Domain()),
+		Domain:            m.cfg.Domain(),
 	})
 	if err != nil {
 		d.Discard()
@@ -88,61 +89,79 @@ func (m *mailer) sendStdin(inv *sendmail.Invocation) error {
 		}
 		return usagef("no recipients: give the address as an argument, or use -t to read To, Cc and Bcc from the message")
 	}
-	acct, err := m.account("", envFrom)
+	acct, err := m.account("", sender.Address)
 	if err != nil {
 		d.Discard()
 		return err
 	}
 	e := &queue.Entry{
-		ID:       d.ID(),
-		Account:  acct,
-		From:     envFrom,
-		Rcpts:    queue.Pending(to),
-		Notify:   inv.Notify,
-		Ret:      inv.Ret,
-		EnvID:    inv.EnvID,
-		Body8Bit: info.Body8Bit || strings.EqualFold(inv.BodyType, "8BITMIME"),
+		ID:      d.ID(),
+		Account: acct,
+		From:    sender.Address,
+		Rcpts:   queue.Pending(to),
+		Notify:  inv.Notify,
+		Ret:     inv.Ret,
+		EnvID:   inv.EnvID,
+		// From the content, not -B: Debian cron says -B8BITMIME for every
+		// mail, and a 7-bit one must still go to a server without 8BITMIME.
+		Body8Bit: info.Body8Bit,
 		SMTPUTF8: info.SMTPUTF8,
 		Size:     info.Size,
 	}
 	return m.deliver(d, e, false)
 }
 
-// envelopeSender is MAIL FROM: -f/-r (a local name mapped like a
-// recipient), else the account's from, else user@default_domain.
-func (m *mailer) envelopeSender(inv *sendmail.Invocation) (string, error) {
+// envelopeSender is MAIL FROM: -f/-r, else the account's from (with its
+// display name, for a From header outbox adds), else user@default_domain.
+// Address "" is the null sender <>.
+//
+// A local -f name (cron passes -f root) is mapped like a recipient:
+// [aliases], then "default", then default_domain. MAIL FROM holds one
+// address, so when the alias lists several people (root = "alice, bob")
+// the name goes to default_domain instead (root@example.com): bounces
+// still reach a real mailbox rule at the domain, and cron mail is not
+// refused over the shape of an alias meant for recipients.
+func (m *mailer) envelopeSender(inv *sendmail.Invocation) (*mail.Address, error) {
 	if inv.FromSet {
 		if inv.From == "" {
-			return "", nil // <>: a bounce, RFC 5321 §4.5.5
+			return &mail.Address{}, nil // <>: a bounce, RFC 5321 §4.5.5
 		}
 		// The same parser and alias rules as recipients: it refuses CR, LF
 		// and NUL, so a -f word can't smuggle a command into MAIL FROM.
 		list, err := m.addresses("-f", []string{inv.From})
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if len(list) != 1 {
-			return "", &mime.Error{Field: "-f", Value: inv.From, Msg: "give exactly one sender address"}
+			words, perr := mime.ParseAddressList(inv.From)
+			if perr == nil && len(words) == 1 && !strings.Contains(words[0].Address, "@") {
+				return &mail.Address{Address: words[0].Address + "@" + m.cfg.Domain()}, nil
+			}
+			return nil, &mime.Error{Field: "-f", Value: inv.From, Msg: "give exactly one sender address"}
 		}
-		return list[0].Address, nil
+		return &mail.Address{Address: list[0].Address}, nil
 	}
-	from, err := m.fromAddress("", "")
-	if err != nil {
-		return "", err
-	}
-	return from.Address, nil
+	return m.fromAddress("", "")
 }
 
 // fromHeader is the From: added when the message has none: -F's full name
-// (as cron passes it) and the envelope sender.
-func fromHeader(fullName, addr string) string {
+// (as cron passes it) with the envelope sender, else the sender as the
+// account's from spells it.
+func fromHeader(inv *sendmail.Invocation, sender *mail.Address, domain string) string {
+	addr := sender.Address
 	if addr == "" {
-		addr = "MAILER-DAEMON@" + "localhost"
+		// A bounce without a From of its own (RFC 5321 §4.5.5): the
+		// conventional name, qualified.
+		addr = "MAILER-DAEMON@" + domain
 	}
-	if fullName == "" {
+	name := sender.Name
+	if inv.FullName != "" {
+		name = inv.FullName
+	}
+	if name == "" {
 		return addr
 	}
-	return (&mail.Address{Name: fullName, Address: addr}).String()
+	return (&mail.Address{Name: name, Address: addr}).String()
 }
 
 func (m *mailer) resolveAll(words []string) ([]string, error) {

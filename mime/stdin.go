@@ -47,6 +47,13 @@ type StdinOptions struct {
 	// MessageID (with angle brackets) is added when the message has no
 	// Message-ID. Empty: no Message-ID is added.
 	MessageID string
+	// Domain, when set, is appended to bare local names in the address
+	// fields of the header ("To: root" becomes "To: root@Domain"), as
+	// Postfix does for locally submitted mail: a smarthost must not get
+	// an addr-spec without a domain (RFC 5322 §3.4.1). Recipients are
+	// extracted before this, so -t still sees "root" and can map it
+	// through aliases.
+	Domain string
 }
 
 // StdinInfo describes the message ReadStdin wrote.
@@ -104,7 +111,7 @@ type StdinInfo struct {
 // anything is written; read and write errors are wrapped. On error dst may
 // hold a partial message and must be discarded.
 func ReadStdin(dst io.Writer, src io.Reader, o StdinOptions) (*StdinInfo, error) {
-	for _, f := range []struct{ name, v string }{{"From", o.From}, {"Message-ID", o.MessageID}} {
+	for _, f := range []struct{ name, v string }{{"From", o.From}, {"Message-ID", o.MessageID}, {"domain", o.Domain}} {
 		if strings.ContainsAny(f.v, "\r\n\x00") {
 			return nil, &Error{Field: f.name, Value: f.v, Msg: "contains a line break or NUL byte"}
 		}
@@ -354,6 +361,7 @@ func (h *stdinHeader) analyse(info *StdinInfo, o StdinOptions) error {
 		}
 		h.fields = kept
 	}
+	h.qualify(o.Domain)
 	for _, f := range h.fields {
 		if stdinHasNonASCII(f.lines) {
 			if stdinAddrFields[f.name] {
