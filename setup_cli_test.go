@@ -1,0 +1,401 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/outboxmail/outbox/config"
+	"github.com/outboxmail/outbox/internal/smtptest"
+)
+
+// The wizard story (issue 7): a person at a terminal types their address,
+// accepts what the domain's RFC 6186 SRV record proposes, types the
+// password (not echoed), and outbox writes the config, stores the password
+// in the keyring and checks the server. The real binary runs under a
+// pseudo-terminal; DNS answers come from a loopback server (--dns).
+func TestConfigInitWizardPTY(t *testing.T) {
+	bin, err := exec.LookPath("outbox") // installed by testscript.Main
+	if err != nil {
+		t.Skip("outbox not in PATH (run through go test)")
+	}
+	srv := smtptest.Start(t, smtptest.Options{Users: map[string]string{"wiz@example.test": "pty-S3cret"}})
+	dns := startDNS(t, map[string]srvAnswer{
+		"_submission._tcp.example.test.": {target: "localhost.", port: uint16(srv.Port)},
+	})
+	home := t.TempDir()
+	cfgPath := filepath.Join(home, ".config", "outbox", "config.toml")
+	cmd := exec.Command(bin, "config", "init", "--dns", dns, "--tls-ca-file", srv.CAFile)
+	cmd.Env = append(filteredEnv("HOME", "XDG_CONFIG_HOME", "OUTBOX_CONFIG", "OUTBOX_PASSWORD", "OUTBOX_HOST"),
+		"HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "OUTBOX_CONFIG="+cfgPath)
+	keyring := os.Getenv("DBUS_SESSION_BUS_ADDRESS") != ""
+	if keyring {
+		t.Cleanup(func() { config.KeyringDelete("wiz@example.test@localhost") })
+	}
+
+	term := startPTY(t, cmd)
+	term.expect("Email address: ")
+	term.send("wiz@example.test\n")
+	term.expect("SRV _submission._tcp.example.test")
+	term.expect("server    localhost:" + strconv.Itoa(srv.Port) + ", STARTTLS")
+	term.expect("warning: localhost is not in example.test") // RFC 6186 §6
+	term.expect("Use these settings? [Y/n] ")
+	term.send("\n")
+	term.expect("Username [wiz@example.test]: ")
+	term.send("\n")
+	term.expect("(not shown; empty to set it up later): ")
+	term.send("pty-S3cret\n")
+	code := term.wait()
+	out := term.output()
+	t.Logf("terminal:\n%s", out)
+	if strings.Contains(out, "pty-S3cret") {
+		t.Errorf("the password was echoed:\n%s", out)
+	}
+	fi, err := os.Stat(cfgPath)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("config: %v, %v\n%s", fi, err, out)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatalf("written config does not load: %v", err)
+	}
+	if a := cfg.Accounts["default"]; a == nil || a.Host != "localhost" || a.Port != srv.Port || a.TLS != "starttls" || a.Username != "wiz@example.test" {
+		t.Errorf("account %v", a)
+	}
+	if keyring {
+		// The password went to the Secret Service, and the check that
+		// init runs at the end used it.
+		if code != 0 || !strings.Contains(out, "Stored the password in the keyring") || !strings.Contains(out, `PLAIN as "wiz@example.test": accepted`) {
+			t.Errorf("exit %d\n%s", code, out)
+		}
+	} else {
+		// No session bus: the alternatives, and 78 (not done yet).
+		if code != exConfig || !strings.Contains(out, "password_command") || !strings.Contains(out, "systemd-creds") {
+			t.Errorf("exit %d\n%s", code, out)
+		}
+	}
+	if n := len(srv.Messages()); n != 0 {
+		t.Errorf("%d messages sent", n)
+	}
+}
+
+// Ctrl-C at a question ends the wizard (130) with the terminal's echo
+// restored and nothing written, although outbox catches SIGINT.
+func TestConfigInitWizardInterrupt(t *testing.T) {
+	bin, err := exec.LookPath("outbox")
+	if err != nil {
+		t.Skip("outbox not in PATH")
+	}
+	home := t.TempDir()
+	cfgPath := filepath.Join(home, "config.toml")
+	cmd := exec.Command(bin, "config", "init", "--output", cfgPath)
+	cmd.Env = append(filteredEnv("HOME", "XDG_CONFIG_HOME", "OUTBOX_CONFIG"), "HOME="+home)
+	term := startPTY(t, cmd)
+	term.expect("Email address: ")
+	term.send("me@gmail.com\n")
+	term.expect("Use these settings? [Y/n] ")
+	term.send("\n")
+	term.expect("(not shown; empty to set it up later): ")
+	term.send("\x03") // ^C: the line discipline sends SIGINT
+	if code := term.wait(); code != 130 {
+		t.Errorf("exit %d, want 130\n%s", code, term.output())
+	}
+	if _, err := os.Stat(cfgPath); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("config written after ^C: %v", err)
+	}
+}
+
+// Non-interactive init against a real server: written, loads back, and the
+// check at the end passes with the password from the environment.
+func TestConfigInitNonInteractiveCheck(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{Mode: "tls", MaxMessageBytes: 10 << 20})
+	dir := t.TempDir()
+	path := filepath.Join(dir, "outbox.toml")
+	t.Setenv("OUTBOX_PASSWORD", "secret")
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "") // no keyring in this one
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"outbox", "config", "init", "--email", "user@example.com", "--host", "127.0.0.1",
+		"--port", strconv.Itoa(srv.Port), "--tls", "tls", "--username", "user", "--tls-ca-file", srv.CAFile, "--output", path},
+		strings.NewReader(""), &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"Wrote " + path, "implicit TLS", `PLAIN as "user": accepted`, "10.0 MiB", "Result       OK"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("missing %q in\n%s", want, stdout.String())
+		}
+	}
+}
+
+// The --json report's fields, as the README documents them.
+func TestCheckJSONSchema(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{MaxMessageBytes: 1 << 20})
+	path := filepath.Join(t.TempDir(), "c.toml")
+	os.WriteFile(path, []byte("[accounts.x]\nhost = \"127.0.0.1\"\nport = "+strconv.Itoa(srv.Port)+
+		"\nusername = \"user\"\ntls_ca_file = \""+srv.CAFile+"\"\n"), 0o600)
+	t.Setenv("OUTBOX_PASSWORD", "secret")
+	for _, tc := range []struct {
+		env  string
+		code int
+	}{{"secret", 0}, {"wrong", exNoPerm}} {
+		t.Setenv("OUTBOX_PASSWORD", tc.env)
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"outbox", "-c", path, "check", "--json"}, strings.NewReader(""), &stdout, &stderr)
+		if code != tc.code {
+			t.Fatalf("exit %d, want %d\n%s", code, tc.code, stderr.String())
+		}
+		var got map[string]any
+		if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, stdout.String())
+		}
+		for _, k := range []string{"account", "server", "tls_mode", "greeting", "extensions", "tls", "size_limit", "auth", "warnings", "ok", "error"} {
+			if _, ok := got[k]; !ok {
+				t.Errorf("no %q in %s", k, stdout.String())
+			}
+		}
+		tlsInfo, _ := got["tls"].(map[string]any)
+		cert, _ := tlsInfo["certificate"].(map[string]any)
+		for _, k := range []string{"subject", "issuer", "not_before", "not_after", "days_left", "dns_names", "fingerprint"} {
+			if _, ok := cert[k]; !ok {
+				t.Errorf("no tls.certificate.%s in %s", k, stdout.String())
+			}
+		}
+		if got["size_limit"] != float64(1<<20) || got["account"] != "x" {
+			t.Errorf("size_limit/account: %s", stdout.String())
+		}
+		auth, _ := got["auth"].(map[string]any)
+		if auth["ok"] != (tc.code == 0) || auth["mechanism"] != "PLAIN" {
+			t.Errorf("auth: %v", auth)
+		}
+		if tc.code != 0 {
+			e, _ := got["error"].(map[string]any)
+			if e["kind"] != "auth" || e["exit_code"] != float64(exNoPerm) || e["temporary"] != false {
+				t.Errorf("error: %v", e)
+			}
+		}
+	}
+	if n := len(srv.Messages()); n != 0 {
+		t.Errorf("%d messages sent by check", n)
+	}
+}
+
+func filteredEnv(drop ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		keep := true
+		for _, d := range drop {
+			keep = keep && k != d
+		}
+		if keep {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// ptyProc is an expect-style driver: everything the program writes is
+// collected; expect waits (with a generous deadline, no sleeps) until a
+// string appears after the previous match.
+type ptyProc struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	master *os.File
+	mu     sync.Mutex
+	buf    []byte
+	pos    int           // end of the last match
+	more   chan struct{} // signalled on every read
+	done   chan struct{} // closed when reading ends
+}
+
+func startPTY(t *testing.T, cmd *exec.Cmd) *ptyProc {
+	t.Helper()
+	master, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 50, Cols: 200})
+	if err != nil {
+		t.Fatalf("pty: %v", err)
+	}
+	p := &ptyProc{t: t, cmd: cmd, master: master, more: make(chan struct{}, 1), done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		b := make([]byte, 4096)
+		for {
+			n, err := master.Read(b)
+			p.mu.Lock()
+			p.buf = append(p.buf, b[:n]...)
+			p.mu.Unlock()
+			select {
+			case p.more <- struct{}{}:
+			default:
+			}
+			if err != nil {
+				return // EIO once the child has exited
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		master.Close()
+	})
+	return p
+}
+
+func (p *ptyProc) expect(s string) {
+	p.t.Helper()
+	deadline := time.NewTimer(20 * time.Second)
+	defer deadline.Stop()
+	for {
+		p.mu.Lock()
+		i := bytes.Index(p.buf[p.pos:], []byte(s))
+		if i >= 0 {
+			p.pos += i + len(s)
+		}
+		p.mu.Unlock()
+		if i >= 0 {
+			return
+		}
+		select {
+		case <-p.more:
+		case <-p.done:
+			p.mu.Lock()
+			found := bytes.Contains(p.buf[p.pos:], []byte(s))
+			p.mu.Unlock()
+			if !found {
+				p.t.Fatalf("program ended before %q; output:\n%s", s, p.output())
+			}
+		case <-deadline.C:
+			p.t.Fatalf("no %q within 20s; output:\n%s", s, p.output())
+		}
+	}
+}
+
+func (p *ptyProc) send(s string) {
+	p.t.Helper()
+	if _, err := p.master.Write([]byte(s)); err != nil {
+		p.t.Fatalf("pty write: %v", err)
+	}
+}
+
+// wait returns the exit code once the program has ended and its output
+// has been read.
+func (p *ptyProc) wait() int {
+	p.t.Helper()
+	err := p.cmd.Wait()
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+		p.t.Fatalf("pty output did not end")
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		p.t.Fatalf("wait: %v", err)
+	}
+	return 0
+}
+
+func (p *ptyProc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.ReplaceAll(string(p.buf), "\r\n", "\n")
+}
+
+type srvAnswer struct {
+	target string
+	port   uint16
+}
+
+// startDNS serves SRV answers over UDP on loopback (RFC 1035 §4 message
+// format, RFC 2782 SRV RDATA); every other question gets NXDOMAIN. It
+// returns the address for --dns.
+func startDNS(t *testing.T, srv map[string]srvAnswer) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		b := make([]byte, 1500)
+		for {
+			n, addr, err := pc.ReadFrom(b)
+			if err != nil {
+				return
+			}
+			if resp := dnsAnswer(b[:n], srv); resp != nil {
+				pc.WriteTo(resp, addr)
+			}
+		}
+	}()
+	return pc.LocalAddr().String()
+}
+
+func dnsAnswer(q []byte, srv map[string]srvAnswer) []byte {
+	if len(q) < 12 {
+		return nil
+	}
+	// The question: labels up to the root, then QTYPE and QCLASS.
+	i := 12
+	var name strings.Builder
+	for i < len(q) && q[i] != 0 {
+		l := int(q[i])
+		if l > 63 || i+1+l > len(q) {
+			return nil
+		}
+		name.Write(bytes.ToLower(q[i+1 : i+1+l]))
+		name.WriteByte('.')
+		i += 1 + l
+	}
+	if i+5 > len(q) {
+		return nil
+	}
+	question := q[12 : i+5]
+	qtype := binary.BigEndian.Uint16(q[i+1:])
+	ans, ok := srv[name.String()]
+	resp := append([]byte(nil), q[:2]...) // ID
+	flags := uint16(0x8180)               // QR, RD, RA
+	if !ok || qtype != 33 {
+		flags |= 3 // NXDOMAIN
+		ok = false
+	}
+	resp = binary.BigEndian.AppendUint16(resp, flags)
+	resp = binary.BigEndian.AppendUint16(resp, 1) // QDCOUNT
+	an := uint16(0)
+	if ok {
+		an = 1
+	}
+	resp = binary.BigEndian.AppendUint16(resp, an)
+	resp = append(resp, 0, 0, 0, 0) // NSCOUNT, ARCOUNT
+	resp = append(resp, question...)
+	if ok {
+		var rdata []byte
+		rdata = binary.BigEndian.AppendUint16(rdata, 10) // priority
+		rdata = binary.BigEndian.AppendUint16(rdata, 10) // weight
+		rdata = binary.BigEndian.AppendUint16(rdata, ans.port)
+		for _, label := range strings.Split(strings.TrimSuffix(ans.target, "."), ".") {
+			rdata = append(rdata, byte(len(label)))
+			rdata = append(rdata, label...)
+		}
+		rdata = append(rdata, 0)
+		resp = append(resp, 0xc0, 12)                  // name: pointer to the question
+		resp = binary.BigEndian.AppendUint16(resp, 33) // SRV
+		resp = binary.BigEndian.AppendUint16(resp, 1)  // IN
+		resp = binary.BigEndian.AppendUint32(resp, 60) // TTL
+		resp = binary.BigEndian.AppendUint16(resp, uint16(len(rdata)))
+		resp = append(resp, rdata...)
+	}
+	return resp
+}
