@@ -1,8 +1,15 @@
 package main
 
-import "errors"
+import (
+	"github.com/alecthomas/kong"
 
-// ManCmd is a placeholder until issue 7 (man page) lands.
+	"github.com/outboxmail/outbox/man"
+)
+
+// ManCmd prints outbox(1), generated from the same kong model that parses
+// the command line (the copy in man/outbox.1 is checked by docs_test.go).
 type ManCmd struct{}
 
-func (c *ManCmd) Run(a *app) error { return usageError{errors.New("not implemented yet")} }
+func (c *ManCmd) Run(a *app, kctx *kong.Context) error {
+	return man.Write(a.stdout, kctx.Model)
+}

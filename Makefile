@@ -1,0 +1,76 @@
+# outbox: build, install, uninstall, cross-build.
+#
+#   make                        build ./outbox (static: CGO_ENABLED=0)
+#   make install                into /usr/local (PREFIX), staged under DESTDIR
+#   make install PREFIX=/usr    also makes /usr/sbin/sendmail point at outbox
+#   make uninstall              remove what install put there
+#   make cross                  build for linux, darwin, windows, freebsd x amd64, arm64
+#
+# The man page and completion scripts are installed from the checked-in
+# copies (man/, completions/), so packagers cross-compiling need not run
+# the binary; `go generate ./...` regenerates them.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share
+MANDIR  ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
+
+# SENDMAIL_LINK=no leaves sbin/sendmail alone (another MTA stays in charge).
+SENDMAIL_LINK ?= yes
+
+GO      ?= go
+BIN     ?= outbox
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS ?= -s -w -X main.version=$(VERSION)
+INSTALL ?= install
+
+.PHONY: all install uninstall cross clean FORCE
+
+all: $(BIN)
+
+# FORCE: go's own cache decides what to rebuild; make can't see Go deps.
+$(BIN): FORCE
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+install: $(BIN)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	$(INSTALL) -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/outbox
+	ln -sf outbox $(DESTDIR)$(BINDIR)/mailq
+	ln -sf outbox $(DESTDIR)$(BINDIR)/newaliases
+	@if [ "$(SENDMAIL_LINK)" = yes ]; then \
+		link=$(DESTDIR)$(SBINDIR)/sendmail; \
+		if [ -e "$$link" ] || [ -L "$$link" ]; then \
+			case "$$(readlink "$$link" 2>/dev/null)" in \
+			*/outbox|outbox) ;; \
+			*) echo "make: $$link exists and is not outbox (another MTA?): remove it, or run make install SENDMAIL_LINK=no" >&2; exit 1 ;; \
+			esac; \
+		fi; \
+		$(INSTALL) -d $(DESTDIR)$(SBINDIR); \
+		echo "ln -sf $(BINDIR)/outbox $$link"; \
+		ln -sf $(BINDIR)/outbox "$$link"; \
+	fi
+	$(INSTALL) -m 0644 man/outbox.1 $(DESTDIR)$(MANDIR)/man1/outbox.1
+	$(INSTALL) -m 0644 completions/outbox.bash $(DESTDIR)$(BASHCOMPDIR)/outbox
+	$(INSTALL) -m 0644 completions/_outbox $(DESTDIR)$(ZSHCOMPDIR)/_outbox
+	$(INSTALL) -m 0644 completions/outbox.fish $(DESTDIR)$(FISHCOMPDIR)/outbox.fish
+
+uninstall:
+	@link=$(DESTDIR)$(SBINDIR)/sendmail; \
+	case "$$(readlink "$$link" 2>/dev/null)" in \
+	*/outbox|outbox) echo "rm -f $$link"; rm -f "$$link" ;; \
+	esac
+	rm -f $(DESTDIR)$(BINDIR)/outbox $(DESTDIR)$(BINDIR)/mailq $(DESTDIR)$(BINDIR)/newaliases \
+		$(DESTDIR)$(MANDIR)/man1/outbox.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/outbox $(DESTDIR)$(ZSHCOMPDIR)/_outbox $(DESTDIR)$(FISHCOMPDIR)/outbox.fish
+
+cross:
+	scripts/crossbuild
+
+clean:
+	rm -f $(BIN)
