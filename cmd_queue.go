@@ -140,8 +140,10 @@ func (a *app) listQueue(configPath string, asJSON bool) error {
 	return nil
 }
 
-// writeEntry prints one entry in the mailq layout, with outbox's extras:
-// attempts, last error, next try, and per-recipient state.
+// writeEntry prints one entry in the mailq layout, with outbox's extras
+// on the line after it: attempts, age, next try and the last error (or,
+// for failed/, why it is there), then each recipient with its state.
+// An ID ending in "!" is in failed/ (Postfix marks held mail likewise).
 func writeEntry(w io.Writer, e *queue.Entry) {
 	id := e.ID
 	if e.Failed {
@@ -152,11 +154,22 @@ func writeEntry(w io.Writer, e *queue.Entry) {
 		from = "<>"
 	}
 	fmt.Fprintf(w, "%-20s %8d %s  %s\n", id, e.Size, e.Created.Local().Format("Mon Jan _2 15:04:05"), from)
+	age := fmtAgo(time.Since(e.Created))
 	switch {
 	case e.Failed:
-		fmt.Fprintf(w, "%41s(failed after %d attempt%s: %s)\n", "", e.Attempts, plural(e.Attempts), e.LastError)
-	case e.LastError != "":
-		fmt.Fprintf(w, "%41s(%s; attempt %d, next try %s)\n", "", e.LastError, e.Attempts, e.NextAttempt.Local().Format(time.DateTime))
+		reason := e.Reason
+		if reason == "" {
+			reason = e.LastError
+		}
+		fmt.Fprintf(w, "%41s(failed after %d attempt%s, queued %s ago: %s)\n", "", e.Attempts, plural(e.Attempts), age, reason)
+	case e.Attempts > 0 || e.LastError != "":
+		next := e.NextAttempt.Local().Format(time.DateTime)
+		if !e.NextAttempt.After(time.Now()) {
+			next = "now"
+		}
+		fmt.Fprintf(w, "%41s(attempt %d, queued %s ago, next try %s; last error: %s)\n", "", e.Attempts, age, next, e.LastError)
+	default:
+		fmt.Fprintf(w, "%41s(not tried yet, queued %s ago)\n", "", age)
 	}
 	for _, r := range e.Rcpts {
 		state := ""
@@ -166,6 +179,23 @@ func writeEntry(w io.Writer, e *queue.Entry) {
 		fmt.Fprintf(w, "%41s%s%s\n", "", r.Addr, state)
 	}
 	fmt.Fprintln(w)
+}
+
+// fmtAgo prints an age coarsely, as a person reads it: 42s, 5m, 3h, 2d4h.
+func fmtAgo(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", max(0, int(d/time.Second)))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh", int(d/time.Hour))
+	}
+	days, hours := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+	if hours == 0 {
+		return fmt.Sprintf("%dd", days)
+	}
+	return fmt.Sprintf("%dd%dh", days, hours)
 }
 
 func (a *app) flushQueue(configPath string, due, verbose bool) error {

@@ -4,13 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/mail"
 	"os"
 	"os/user"
 	"strings"
 	"syscall"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 
 	"github.com/outboxmail/outbox/config"
+	"github.com/outboxmail/outbox/maillog"
 	"github.com/outboxmail/outbox/mime"
 	"github.com/outboxmail/outbox/queue"
 	"github.com/outboxmail/outbox/send"
@@ -38,8 +44,92 @@ func (a *app) openMailer(configPath string, verbose bool) (*mailer, error) {
 	if cfg != nil && cfg.QueueMaxAge > 0 {
 		q.MaxAge = cfg.QueueMaxAge
 	}
-	return &mailer{a: a, cfg: cfg, queue: q, verbose: verbose}, nil
+	m := &mailer{a: a, cfg: cfg, queue: q, verbose: verbose}
+	if cfg != nil {
+		q.Log = m.logHook(cfg.Log)
+	}
+	if !verbose {
+		// With -v the SMTP transcript owns stderr; a bar would garble it.
+		q.Progress = progressHook(a.stderr)
+	}
+	return m, nil
 }
+
+// logHook writes the queue's delivery records to the configured log
+// (SPEC §2 log: "syslog", "none" or a file path; unset is "none"). The log
+// is opened at the first record, so that commands which deliver nothing
+// never touch it; a log that can't be written is reported once and never
+// stops a delivery.
+func (m *mailer) logHook(dest string) func(*maillog.Record) {
+	if dest == "" || dest == "none" {
+		return nil
+	}
+	var (
+		l      maillog.Logger
+		warned bool
+	)
+	return func(r *maillog.Record) {
+		var err error
+		if l == nil {
+			l, err = maillog.Open(dest)
+		}
+		if err == nil {
+			err = l.Log(r)
+		}
+		if err != nil && !warned {
+			warned = true
+			m.a.warnf("delivery log: %s (the message itself is not affected)", oneLine(err))
+		}
+	}
+}
+
+// progressMin is the message size above which a person at a terminal sees
+// a progress bar during DATA (issue 7): a smaller one goes out before a bar
+// would be worth reading.
+const progressMin = 1 << 20
+
+// progressThrottle is the least time between two redraws of the bar.
+var progressThrottle = 100 * time.Millisecond
+
+// progressHook returns the queue's Progress hook: a bar with bytes, rate
+// and ETA on stderr for messages over progressMin, only when stderr is a
+// terminal. Never for cron, pipes or files: nil then.
+func progressHook(stderr io.Writer) func(*queue.Entry, io.Reader) io.Reader {
+	f, ok := stderr.(*os.File)
+	if !ok || f == nil || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return func(e *queue.Entry, r io.Reader) io.Reader {
+		if e.Size <= progressMin {
+			return r
+		}
+		bar := progressbar.NewOptions64(e.Size,
+			progressbar.OptionSetWriter(f),
+			progressbar.OptionSetDescription("outbox: sending "+e.ID),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionSetWidth(20),
+			progressbar.OptionThrottle(progressThrottle),
+		)
+		return &progressReader{r: r, bar: bar}
+	}
+}
+
+// progressReader counts the bytes DATA reads; Close takes the bar off the
+// screen, so that only the outcome stays.
+type progressReader struct {
+	r   io.Reader
+	bar *progressbar.ProgressBar
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.bar.Add(n)
+	return n, err
+}
+
+func (p *progressReader) Close() error { return p.bar.Clear() }
 
 // dial opens an authenticated session for a queued message's account. An
 // empty account name (a message queued before any config existed) goes out
@@ -150,7 +240,9 @@ func (m *mailer) deliver(d *queue.Draft, e *queue.Entry, noQueue bool) error {
 		m.a.notef("next: describe your smarthost in %s (see `outbox --help` and the README), then run `outbox queue flush` to send it.", config.UserPath())
 		return nil
 	}
-	out, err := m.queue.Submit(m.a.ctx, d, e, m.dial, noQueue)
+	// A message that goes out shows the smarthost is up: the queue then
+	// sends what waits and is due (SPEC §5), over the same connection.
+	out, rep, err := m.queue.SubmitAndFlush(m.a.ctx, d, e, m.dial, noQueue)
 	if out != nil && len(out.Queued) > 0 && err == nil {
 		m.a.notef("%s — message queued as %s; it will be retried (outbox queue list)", oneLine(out.Err), out.ID)
 	}
@@ -163,10 +255,10 @@ func (m *mailer) deliver(d *queue.Draft, e *queue.Entry, noQueue bool) error {
 	if out != nil && len(out.Failed) > 0 {
 		return fmt.Errorf("%w (delivered to %d other recipient(s); kept in the failed queue as %s)", out.Err, len(out.Sent), out.ID)
 	}
-	// A message went out, so the smarthost is up: send what waits in the
-	// queue and is due (SPEC §5). Its failures do not change this outcome.
-	if out != nil && len(out.Sent) > 0 {
-		m.queue.Flush(m.a.ctx, m.dial, true)
+	// The automatic flush does not change this message's outcome; what it
+	// sent is said only with -v, as the rest of a successful send is quiet.
+	if rep != nil && m.verbose && rep.Tried > 0 {
+		m.a.notef("queue: %d tried, %d sent, %d deferred, %d failed", rep.Tried, rep.Sent, rep.Deferred, rep.Failed)
 	}
 	return nil
 }

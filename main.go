@@ -158,6 +158,8 @@ func exitCode(err error) int {
 		return exCantCreat
 	case errors.As(err, &qerr) && qerr.Kind == queue.KindBusy:
 		return exTempFail
+	case errors.As(err, &qerr) && qerr.Kind == queue.KindNotFound:
+		return exNoInput
 	case errors.As(err, &serr):
 		return sendExitCode(serr)
 	}

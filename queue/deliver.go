@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
+	"github.com/outboxmail/outbox/maillog"
 	"github.com/outboxmail/outbox/send"
 )
 
@@ -37,6 +39,11 @@ type FlushReport struct {
 	// Busy: a due-only flush found another flush running and left the
 	// work to it.
 	Busy bool
+
+	// unsynced: new/ has removals that are not yet fsynced; synced is
+	// when it last was (see syncRemovals).
+	unsynced bool
+	synced   time.Time
 }
 
 // Submit makes the first delivery attempt of a draft, straight from its
@@ -65,6 +72,38 @@ type FlushReport struct {
 // A failure to write the queue is a *Error of KindWrite (73): the message
 // was not accepted.
 func (q *Queue) Submit(ctx context.Context, d *Draft, e *Entry, dial Dialer, noQueue bool) (*Outcome, error) {
+	out, c, err := q.submit(ctx, d, e, dial, noQueue)
+	if c != nil {
+		c.Close()
+	}
+	return out, err
+}
+
+// SubmitAndFlush is Submit followed, when the message went out to at
+// least one recipient, by the automatic flush of SPEC §5: a due-only
+// Flush (see Flush) that sends the queued messages of the same account
+// over the connection Submit already has, instead of dialing again. The
+// smarthost just took a message, so it is up. The flush never changes the
+// message's outcome; its report is returned for the caller to show, and is
+// nil when no flush ran.
+func (q *Queue) SubmitAndFlush(ctx context.Context, d *Draft, e *Entry, dial Dialer, noQueue bool) (*Outcome, *FlushReport, error) {
+	out, c, err := q.submit(ctx, d, e, dial, noQueue)
+	if err != nil || len(out.Sent) == 0 {
+		if c != nil {
+			c.Close()
+		}
+		return out, nil, err
+	}
+	rep, ferr := q.flush(ctx, dial, true, e.Account, c)
+	if ferr != nil {
+		rep.Errors = append(rep.Errors, ferr)
+	}
+	return out, rep, nil
+}
+
+// submit is Submit; it also returns the session when it is still usable
+// (the caller closes it).
+func (q *Queue) submit(ctx context.Context, d *Draft, e *Entry, dial Dialer, noQueue bool) (*Outcome, *send.Client, error) {
 	out := &Outcome{ID: d.ID()}
 	e.ID = d.ID()
 	now := q.now()
@@ -78,13 +117,20 @@ func (q *Queue) Submit(ctx context.Context, d *Draft, e *Entry, dial Dialer, noQ
 	}
 	if len(e.Rcpts) == 0 {
 		d.Discard()
-		return out, fmt.Errorf("queue: submit %s: no recipients", e.ID)
+		return out, nil, fmt.Errorf("queue: submit %s: no recipients", e.ID)
+	}
+	if e.Size == 0 {
+		e.Size = d.Size()
 	}
 
-	txErr, err := q.firstAttempt(ctx, d, e, dial)
+	at := q.startAttempt(e)
+	c, txErr, err := q.firstAttempt(ctx, d, e, dial, at)
 	if err != nil {
+		if c != nil {
+			c.Close()
+		}
 		d.Discard()
-		return out, err
+		return out, nil, err
 	}
 	sent, permErr, tempErr := outcome(e, txErr)
 	out.Sent = sent
@@ -101,54 +147,74 @@ func (q *Queue) Submit(ctx context.Context, d *Draft, e *Entry, dial Dialer, noQ
 
 	switch {
 	case len(pending) == 0 && len(out.Failed) == 0:
-		return out, d.Discard()
+		q.logAttempt(e, at, maillog.Sent, nil)
+		return out, c, d.Discard()
 	case len(pending) == 0:
 		e.Attempts = 1
 		e.LastError = oneLine(permErr)
 		if err := d.Fail(e, failReason(e, txErr)); err != nil {
-			return out, err
+			return out, c, err
 		}
+		q.logAttempt(e, at, maillog.Failed, permErr)
 		if txErr != nil && permanent(txErr) {
-			return out, txErr
+			return out, c, txErr
 		}
-		return out, nil
+		return out, c, nil
 	case noQueue:
 		d.Discard()
-		return out, tempErr
+		q.logAttempt(e, at, maillog.Failed, tempErr)
+		return out, c, tempErr
 	}
 	e.Attempts = 1
 	e.LastError = oneLine(tempErr)
 	e.NextAttempt = q.nextAttempt(now, 1)
 	if err := d.Commit(e); err != nil {
-		return out, err
+		return out, c, err
 	}
+	q.logAttempt(e, at, maillog.Queued, tempErr)
 	out.Queued = pending
-	return out, nil
+	return out, c, nil
 }
 
-// firstAttempt dials and sends the draft once. It returns the
-// transaction's error (nil: DATA accepted), or err for a local failure to
-// read the draft.
-func (q *Queue) firstAttempt(ctx context.Context, d *Draft, e *Entry, dial Dialer) (txErr, err error) {
+// firstAttempt dials and sends the draft once. It returns the session if
+// it is still usable, the transaction's error (nil: DATA accepted), or
+// err for a local failure to read the draft.
+func (q *Queue) firstAttempt(ctx context.Context, d *Draft, e *Entry, dial Dialer, at *attempt) (c *send.Client, txErr, err error) {
 	msg, err := d.Reader()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c, derr := dial(ctx, e.Account)
 	if derr != nil {
+		at.hostFrom(derr)
 		record(e, nil, derr)
-		return derr, nil
+		return nil, derr, nil
 	}
-	defer c.Close()
-	res, serr := c.Send(envelope(e), msg)
+	at.host = c.Host()
+	var r io.Reader = msg
+	if q.Progress != nil {
+		r = q.Progress(e, msg)
+	}
+	res, serr := c.Send(envelope(e), r)
+	if cl, ok := r.(io.Closer); ok && r != io.Reader(msg) {
+		cl.Close()
+	}
 	record(e, res, serr)
-	return serr, nil
+	if serr != nil && !connUsable(serr) {
+		c.Close()
+		c = nil
+	}
+	return c, serr, nil
 }
 
 // Flush tries the queued messages (with due, only those whose backoff has
 // passed) under the queue lock, so that two flushers never send one
 // message twice. Messages go out over one connection per account, one
-// transaction after the other with RSET between them (RFC 5321 §4.1.1.5).
+// transaction after the other, with RSET (RFC 5321 §4.1.1.5) only after a
+// transaction that failed. PIPELINING (RFC 2920) is not used: go-smtp's
+// client waits for each reply, so a message costs four round trips (MAIL,
+// RCPT, DATA, final dot); on a reused connection that is far below what a
+// new connection with TLS and AUTH costs, which is what matters most.
 //
 // Without due, Flush waits for a running flush to finish (as long as ctx
 // allows). With due — the automatic flush after a send, or a timer — it
@@ -161,6 +227,9 @@ func (q *Queue) firstAttempt(ctx context.Context, d *Draft, e *Entry, dial Diale
 // message still undelivered at its failed attempt after MaxAge moves to
 // failed/ with "expired after 5d: <last error>".
 //
+// Every flush first cleans up after crashes (see Clean): tmp/ files older
+// than a day go.
+//
 // The one duplicate window: a message is removed from the queue (or a
 // recipient marked sent) only after the server's 250 to its DATA (RFC
 // 5321 §4.1.1.4). If outbox dies after that 250 but before the entry is
@@ -171,7 +240,18 @@ func (q *Queue) firstAttempt(ctx context.Context, d *Draft, e *Entry, dial Diale
 // The returned error is for the flush as a whole (lock, directory
 // unreadable, ctx cancelled); per-message trouble is in the report.
 func (q *Queue) Flush(ctx context.Context, dial Dialer, due bool) (*FlushReport, error) {
+	return q.flush(ctx, dial, due, "", nil)
+}
+
+// flush is Flush; c, when not nil, is an open session for account acct,
+// used for that account's messages (and closed at the end).
+func (q *Queue) flush(ctx context.Context, dial Dialer, due bool, acct string, c *send.Client) (*FlushReport, error) {
 	rep := &FlushReport{}
+	defer func() {
+		if c != nil {
+			c.Close()
+		}
+	}()
 	unlock, err := q.lock(ctx, "flush", !due)
 	if err != nil {
 		var qe *Error
@@ -182,6 +262,8 @@ func (q *Queue) Flush(ctx context.Context, dial Dialer, due bool) (*FlushReport,
 		return rep, err
 	}
 	defer unlock()
+	defer q.syncRemovals(rep, true)
+	rep.synced = time.Now()
 
 	if err := q.clean(); err != nil {
 		rep.Errors = append(rep.Errors, err)
@@ -207,11 +289,15 @@ func (q *Queue) Flush(ctx context.Context, dial Dialer, due bool) (*FlushReport,
 		}
 		groups[e.Account] = append(groups[e.Account], e)
 	}
-	for _, acct := range order {
+	for _, a := range order {
 		if ctx.Err() != nil {
 			break
 		}
-		q.flushAccount(ctx, dial, acct, groups[acct], rep)
+		var open *send.Client
+		if a == acct {
+			open, c = c, nil
+		}
+		q.flushAccount(ctx, dial, a, groups[a], rep, open)
 	}
 	if err := ctx.Err(); err != nil {
 		return rep, fmt.Errorf("queue: flush interrupted: %w", err)
@@ -219,18 +305,26 @@ func (q *Queue) Flush(ctx context.Context, dial Dialer, due bool) (*FlushReport,
 	return rep, nil
 }
 
-func (q *Queue) flushAccount(ctx context.Context, dial Dialer, acct string, entries []*Entry, rep *FlushReport) {
-	var c *send.Client
+// flushAccount sends entries over one session: c when it is not nil (a
+// session that already carried a transaction), else a new one.
+func (q *Queue) flushAccount(ctx context.Context, dial Dialer, acct string, entries []*Entry, rep *FlushReport, c *send.Client) {
 	defer func() {
 		if c != nil {
 			c.Close()
 		}
 	}()
+	// clean: the session is between transactions. After DATA's final
+	// reply the server has cleared its state (RFC 5321 §4.1.1.4) and the
+	// next MAIL can follow at once; after anything else, RSET first
+	// (§4.1.1.5). Skipping RSET saves a round trip per message.
+	clean := true
 	for i, e := range entries {
 		if ctx.Err() != nil {
 			return
 		}
-		if c != nil && i > 0 {
+		q.syncRemovals(rep, false)
+		at := q.startAttempt(e)
+		if c != nil && !clean {
 			if err := c.Reset(); err != nil {
 				c.Close()
 				c = nil
@@ -246,6 +340,7 @@ func (q *Queue) flushAccount(ctx context.Context, dial Dialer, acct string, entr
 					name = "default"
 				}
 				rep.Errors = append(rep.Errors, fmt.Errorf("account %s: %w (%d message(s) deferred)", name, err, len(entries)-i))
+				at.hostFrom(err)
 				for _, e := range entries[i:] {
 					rep.Tried++
 					for j := range e.Rcpts {
@@ -253,13 +348,17 @@ func (q *Queue) flushAccount(ctx context.Context, dial Dialer, acct string, entr
 							e.Rcpts[j].Error = oneLine(err)
 						}
 					}
-					q.settle(e, err, nil, rep, false)
+					a := *at
+					a.rcpts = len(e.PendingAddrs())
+					q.settle(e, err, nil, rep, false, &a)
 				}
 				return
 			}
 		}
+		at.host = c.Host()
 		rep.Tried++
-		ok := q.flushOne(c, e, rep)
+		ok, sent := q.flushOne(c, e, rep, at)
+		clean = sent
 		if !ok {
 			c.Close()
 			c = nil
@@ -268,39 +367,71 @@ func (q *Queue) flushAccount(ctx context.Context, dial Dialer, acct string, entr
 }
 
 // flushOne sends one entry over c and records the result. It reports
-// whether the connection is still usable.
-func (q *Queue) flushOne(c *send.Client, e *Entry, rep *FlushReport) bool {
+// whether the connection is still usable, and whether a transaction ended
+// with DATA accepted (so that no RSET is needed before the next).
+func (q *Queue) flushOne(c *send.Client, e *Entry, rep *FlushReport, at *attempt) (usable, sent bool) {
 	if len(e.PendingAddrs()) == 0 {
 		// Left by an interrupted settle: nothing to send, only to file.
 		_, permErr, _ := outcome(e, nil)
-		q.settle(e, nil, permErr, rep, true)
-		return true
+		q.settle(e, nil, permErr, rep, true, nil)
+		return true, false
 	}
 	f, err := os.Open(q.path(newDir, e.ID+".eml"))
 	if err != nil {
 		rep.Errors = append(rep.Errors, &Error{Op: "read", ID: e.ID, Dir: q.Dir, Err: err})
-		return true
+		return true, false
 	}
 	res, txErr := c.Send(envelope(e), f)
 	f.Close()
 	record(e, res, txErr)
 	_, permErr, tempErr := outcome(e, txErr)
-	q.settle(e, tempErr, permErr, rep, true)
-	return txErr == nil || connUsable(txErr)
+	q.settle(e, tempErr, permErr, rep, true, at)
+	return txErr == nil || connUsable(txErr), txErr == nil
+}
+
+// syncInterval bounds how long the removal of a delivered message may
+// stay un-fsynced during a flush.
+const syncInterval = 250 * time.Millisecond
+
+// syncRemovals fsyncs new/ when delivered entries were removed from it
+// and syncInterval has passed since the last time (or always, with
+// force: at the end of the flush).
+//
+// Why not after every message: a directory fsync costs milliseconds to
+// tens of milliseconds, more than a whole transaction on a reused
+// connection, so per-message syncs would make a flush of hundreds of
+// messages disk-bound. What it changes: nothing for a killed process (an
+// unlink is visible at once to every later reader); after a power loss or
+// kernel crash, entries removed in the last syncInterval may come back and
+// be sent once more — the same duplicate window as before (the server said
+// 250, the removal was not yet durable), a little wider. Acceptance into
+// the queue (Commit) and every other state change are still fsynced at
+// once.
+func (q *Queue) syncRemovals(rep *FlushReport, force bool) {
+	if !rep.unsynced || (!force && time.Since(rep.synced) < syncInterval) {
+		return
+	}
+	if err := syncDir(q.path(newDir, "")); err != nil {
+		rep.Errors = append(rep.Errors, q.writeErr("remove", "", err))
+	}
+	rep.unsynced, rep.synced = false, time.Now()
 }
 
 // settle writes an entry's new state after an attempt: removed when all
 // is sent, into failed/ when only refusals remain or it is too old,
-// else back in new/ with the next attempt time.
-func (q *Queue) settle(e *Entry, tempErr, permErr error, rep *FlushReport, report bool) {
+// else back in new/ with the next attempt time. at, when not nil, is the
+// attempt to log.
+func (q *Queue) settle(e *Entry, tempErr, permErr error, rep *FlushReport, report bool, at *attempt) {
 	now := q.now()
 	pending := len(e.PendingAddrs())
 	failed := e.count(StateFailed)
 	var err error
 	switch {
 	case pending == 0 && failed == 0:
-		if err = q.remove(newDir, e.ID); err == nil {
+		if err = q.unlink(newDir, e.ID); err == nil {
+			rep.unsynced = true
 			rep.Sent++
+			q.logAttempt(e, at, maillog.Sent, nil)
 		}
 	case pending == 0:
 		e.Attempts++
@@ -312,6 +443,7 @@ func (q *Queue) settle(e *Entry, tempErr, permErr error, rep *FlushReport, repor
 		}
 		if err = q.fail(e, failReason(e, permErr)); err == nil {
 			rep.Failed++
+			q.logAttempt(e, at, maillog.Failed, permErr)
 			if report {
 				rep.Errors = append(rep.Errors, fmt.Errorf("%s: kept in failed/: %w", e.ID, permErr))
 			}
@@ -325,6 +457,7 @@ func (q *Queue) settle(e *Entry, tempErr, permErr error, rep *FlushReport, repor
 			reason := fmt.Sprintf("expired after %s: %s", fmtAge(q.maxAge()), e.LastError)
 			if err = q.fail(e, reason); err == nil {
 				rep.Failed++
+				q.logAttempt(e, at, maillog.Expired, tempErr)
 				rep.Errors = append(rep.Errors, fmt.Errorf("%s: %s", e.ID, reason))
 			}
 			break
@@ -332,6 +465,7 @@ func (q *Queue) settle(e *Entry, tempErr, permErr error, rep *FlushReport, repor
 		e.NextAttempt = q.nextAttempt(now, e.Attempts)
 		if err = q.update(newDir, e); err == nil {
 			rep.Deferred++
+			q.logAttempt(e, at, maillog.Deferred, tempErr)
 			if report && tempErr != nil {
 				rep.Errors = append(rep.Errors, fmt.Errorf("%s: deferred: %w", e.ID, tempErr))
 			}
@@ -340,6 +474,51 @@ func (q *Queue) settle(e *Entry, tempErr, permErr error, rep *FlushReport, repor
 	if err != nil {
 		rep.Errors = append(rep.Errors, err)
 	}
+}
+
+// attempt is what the delivery log needs to know about one try of a
+// message beyond its entry.
+type attempt struct {
+	start time.Time
+	host  string
+	rcpts int
+}
+
+func (q *Queue) startAttempt(e *Entry) *attempt {
+	return &attempt{start: time.Now(), rcpts: len(e.PendingAddrs())}
+}
+
+// hostFrom takes the smarthost's name from a dial error, when it has one.
+func (a *attempt) hostFrom(err error) {
+	var se *send.Error
+	if errors.As(err, &se) {
+		a.host = se.Host
+	}
+}
+
+// logAttempt hands the attempt's record to q.Log. The error text is only
+// that of a *send.Error (built from the server's reply and the network
+// error); any other error — a password source that failed, say — is
+// logged by its class alone, because its text is not ours to vouch for.
+func (q *Queue) logAttempt(e *Entry, at *attempt, res maillog.Result, err error) {
+	if q.Log == nil || at == nil {
+		return
+	}
+	r := &maillog.Record{
+		Time: q.now(), ID: e.ID, Account: e.Account, Host: at.host, From: e.From,
+		Rcpts: at.rcpts, Size: e.Size, Result: res, Duration: time.Since(at.start),
+	}
+	var se *send.Error
+	switch {
+	case res == maillog.Sent:
+		r.Code = 250
+	case errors.As(err, &se):
+		r.Code = se.Code
+		r.Error = oneLine(se)
+	case err != nil:
+		r.Error = "local error (not from the server); see outbox queue list"
+	}
+	q.Log(r)
 }
 
 // envelope is the SMTP envelope for an entry's pending recipients.

@@ -5,7 +5,9 @@
 // directory, so a crash leaves either no entry or a whole one.
 //
 // The queue also drives delivery (Submit for the first attempt, Flush for
-// retries) by calling package send; send never calls the queue. One
-// duplicate is possible: a crash after the server's 250 and before the
-// entry is updated re-sends the message once (see Flush).
+// retries, SubmitAndFlush for a send followed by the automatic flush over
+// the same connection) by calling package send; send never calls the
+// queue. One duplicate is possible: a crash after the server's 250 and
+// before the entry is updated re-sends the message once (see Flush).
+// Hooks let main log each attempt (Queue.Log) and show progress (Queue.Progress).
 package queue

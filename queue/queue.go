@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/outboxmail/outbox/maillog"
 )
 
 // Directory names under Queue.Dir.
@@ -41,6 +43,17 @@ type Queue struct {
 	// Created, or from its last manual retry) moves to failed/ at its
 	// next failed attempt. 0 means DefaultMaxAge.
 	MaxAge time.Duration
+
+	// Log, when set, is called once per delivery attempt of a message
+	// (in Submit and in Flush) with its line for the delivery log (SPEC §2
+	// log). It runs while the flush holds the lock: it must not block.
+	Log func(*maillog.Record)
+
+	// Progress, when set, wraps the message as Submit streams it to the
+	// server during DATA: a person may be watching a big message go out.
+	// If the returned reader is an io.Closer, it is closed when DATA ends
+	// (to finish the bar). Flush does not use it.
+	Progress func(e *Entry, msg io.Reader) io.Reader
 
 	// Now and Jitter are for tests; nil means time.Now and ±10% random.
 	Now    func() time.Time
@@ -291,13 +304,22 @@ func (q *Queue) update(sub string, e *Entry) error {
 
 // remove deletes an entry: the JSON first (uncommit), then the message.
 func (q *Queue) remove(sub, id string) error {
+	if err := q.unlink(sub, id); err != nil {
+		return err
+	}
+	if err := syncDir(q.path(sub, "")); err != nil {
+		return q.writeErr("remove", id, err)
+	}
+	return nil
+}
+
+// unlink is remove without the directory fsync; the caller syncs (see
+// syncRemovals).
+func (q *Queue) unlink(sub, id string) error {
 	if err := removeIfExists(q.path(sub, id+".json")); err != nil {
 		return q.writeErr("remove", id, err)
 	}
 	if err := removeIfExists(q.path(sub, id+".eml")); err != nil {
-		return q.writeErr("remove", id, err)
-	}
-	if err := syncDir(q.path(sub, "")); err != nil {
 		return q.writeErr("remove", id, err)
 	}
 	return nil
