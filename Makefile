@@ -3,6 +3,8 @@
 #   make                        build ./outbox (static: CGO_ENABLED=0)
 #   make install                into /usr/local (PREFIX), staged under DESTDIR
 #   make install PREFIX=/usr    also makes /usr/sbin/sendmail point at outbox
+#                               (and installs the systemd units of system mode
+#                               into SYSTEMDUNITDIR; SYSTEMDUNITDIR= skips them)
 #   make uninstall              remove what install put there
 #   make cross                  build for linux, darwin, windows, freebsd x amd64, arm64
 #
@@ -19,6 +21,10 @@ MANDIR  ?= $(DATADIR)/man
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
+# systemd units for system mode (maildrop pickup, retry timer); empty: none.
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR    ?= $(PREFIX)/lib/tmpfiles.d
+UNITS = outbox-pickup.path outbox-pickup.service outbox-flush.timer outbox-flush.service
 
 # SENDMAIL_LINK=no leaves sbin/sendmail alone (another MTA stays in charge).
 SENDMAIL_LINK ?= yes
@@ -59,6 +65,15 @@ install: $(BIN)
 	$(INSTALL) -m 0644 completions/outbox.bash $(DESTDIR)$(BASHCOMPDIR)/outbox
 	$(INSTALL) -m 0644 completions/_outbox $(DESTDIR)$(ZSHCOMPDIR)/_outbox
 	$(INSTALL) -m 0644 completions/outbox.fish $(DESTDIR)$(FISHCOMPDIR)/outbox.fish
+	@if [ -n "$(SYSTEMDUNITDIR)" ]; then \
+		$(INSTALL) -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(TMPFILESDIR); \
+		for u in $(UNITS); do \
+			sed 's#/usr/bin/outbox#$(BINDIR)/outbox#' packaging/systemd/$$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; \
+			chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; \
+		done; \
+		$(INSTALL) -m 0644 packaging/tmpfiles.d/outbox.conf $(DESTDIR)$(TMPFILESDIR)/outbox.conf; \
+		echo "systemd units installed: systemctl enable --now outbox-pickup.path outbox-flush.timer"; \
+	fi
 
 uninstall:
 	@link=$(DESTDIR)$(SBINDIR)/sendmail; \
@@ -68,6 +83,10 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/outbox $(DESTDIR)$(BINDIR)/mailq $(DESTDIR)$(BINDIR)/newaliases \
 		$(DESTDIR)$(MANDIR)/man1/outbox.1 \
 		$(DESTDIR)$(BASHCOMPDIR)/outbox $(DESTDIR)$(ZSHCOMPDIR)/_outbox $(DESTDIR)$(FISHCOMPDIR)/outbox.fish
+	@if [ -n "$(SYSTEMDUNITDIR)" ]; then \
+		for u in $(UNITS); do rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; done; \
+		rm -f $(DESTDIR)$(TMPFILESDIR)/outbox.conf; \
+	fi
 
 cross:
 	scripts/crossbuild

@@ -56,14 +56,20 @@ func (m *mailer) sendStdin(inv *sendmail.Invocation) error {
 	if err != nil {
 		return err
 	}
-	info, err := mime.ReadStdin(d, m.a.stdin, mime.StdinOptions{
+	opts := mime.StdinOptions{
 		DotEnds:           !inv.IgnoreDots,
 		ExtractRecipients: inv.ExtractRecipients,
-		From:              fromHeader(inv, sender, m.cfg.Domain()),
 		Date:              time.Now(),
-		MessageID:         mime.NewMessageID(m.cfg.Domain()),
-		Domain:            m.cfg.Domain(),
-	})
+	}
+	// In system mode the caller can't read default_domain: root's pickup
+	// adds From and Message-ID and qualifies local names instead.
+	if !m.queue.IsMaildrop() {
+		opts.From = fromHeader(inv, sender, m.cfg.Domain())
+		opts.MessageID = mime.NewMessageID(m.cfg.Domain())
+		opts.Domain = m.cfg.Domain()
+	}
+	m.fullName = inv.FullName
+	info, err := mime.ReadStdin(d, m.a.stdin, opts)
 	if err != nil {
 		d.Discard()
 		return err

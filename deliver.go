@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/mail"
 	"os"
 	"os/user"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/outboxmail/outbox/config"
+	"github.com/outboxmail/outbox/maildrop"
 	"github.com/outboxmail/outbox/maillog"
 	"github.com/outboxmail/outbox/mime"
 	"github.com/outboxmail/outbox/queue"
@@ -30,12 +33,32 @@ type mailer struct {
 	cfg     *config.Config
 	queue   *queue.Queue
 	verbose bool
+
+	// fromDefault: the envelope sender is outbox's default, not one the
+	// user asked for (-f, --from). In system mode only a requested sender
+	// goes into the drop file, for root to honour or refuse.
+	fromDefault bool
+	// fullName is sendmail's -F, carried into a drop file so root's
+	// pickup can name the From it adds.
+	fullName string
 }
 
+// openMailer loads the configuration and opens the queue. In system mode
+// (SPEC §7: the system config exists but this user may not read it, and
+// the user has none of their own) the "queue" is the maildrop instead:
+// messages are left there for root's pickup, composed as without a
+// config; m.cfg is nil and m.queue.IsMaildrop() is true.
 func (a *app) openMailer(configPath string, verbose bool) (*mailer, error) {
 	cfg, err := config.LoadDefault(configPath)
 	if err != nil {
-		return nil, err
+		if !systemMode(err) {
+			return nil, err
+		}
+		q, qerr := queue.OpenMaildrop(maildrop.Directory())
+		if qerr != nil {
+			return nil, fmt.Errorf("%w (system mode: %s is not readable by %s)", qerr, systemConfigPath(), localUser())
+		}
+		return &mailer{a: a, queue: q, verbose: verbose}, nil
 	}
 	q, err := queue.Open(cfg.QueueDirectory())
 	if err != nil {
@@ -173,6 +196,14 @@ func (m *mailer) addresses(flag string, values []string) ([]*mail.Address, error
 			return nil, fmt.Errorf("%s: %w", flag, err)
 		}
 		for _, a := range list {
+			if m.queue != nil && m.queue.IsMaildrop() && flag == "recipient" {
+				// System mode: root resolves local names with the
+				// [aliases] the caller can't read (at pickup). Only the
+				// envelope recipients of sendmail mode are kept as
+				// words; a header needs a domain now.
+				out = append(out, a)
+				continue
+			}
 			resolved, err := m.cfg.ResolveLocal(a.Address)
 			if err != nil {
 				return nil, err
@@ -211,7 +242,30 @@ func (m *mailer) fromAddress(flag, account string) (*mail.Address, error) {
 			return &mail.Address{Address: acct.Username}, nil
 		}
 	}
+	m.fromDefault = true
 	return &mail.Address{Address: localUser() + "@" + m.cfg.Domain()}, nil
+}
+
+// systemConfigPath is the system-wide configuration file:
+// $OUTBOX_SYSTEM_CONFIG (an absolute path; for packagers and tests, which
+// must not touch /etc) else /etc/outbox/config.toml.
+func systemConfigPath() string {
+	if p := os.Getenv("OUTBOX_SYSTEM_CONFIG"); filepath.IsAbs(p) {
+		return p
+	}
+	return config.SystemPath
+}
+
+// systemMode reports whether a config error means system mode (SPEC §7):
+// the file that can't be read for lack of permission is the system
+// config (not one of the user's own: that stays an error, exit 78), and
+// outbox does not run as root.
+func systemMode(err error) bool {
+	var ce *config.Error
+	if os.Geteuid() == 0 || !errors.Is(err, fs.ErrPermission) || !errors.As(err, &ce) {
+		return false
+	}
+	return filepath.Clean(ce.File) == filepath.Clean(systemConfigPath())
 }
 
 // envelope takes the SMTP envelope from a composed message: Bcc is in the
@@ -228,6 +282,9 @@ func (m *mailer) envelope(msg *mime.Compose) (envelope, error) {
 // deliver tries the message now and reports the outcome. Whatever happens,
 // the message ends delivered, queued, or kept in failed/: never lost.
 func (m *mailer) deliver(d *queue.Draft, e *queue.Entry, noQueue bool) error {
+	if m.queue.IsMaildrop() {
+		return m.drop(d, e)
+	}
 	if m.cfg == nil {
 		if noQueue {
 			d.Discard()
@@ -260,6 +317,28 @@ func (m *mailer) deliver(d *queue.Draft, e *queue.Entry, noQueue bool) error {
 	if rep != nil && m.verbose && rep.Tried > 0 {
 		m.a.notef("queue: %d tried, %d sent, %d deferred, %d failed", rep.Tried, rep.Sent, rep.Deferred, rep.Failed)
 	}
+	return nil
+}
+
+// drop leaves the message in the maildrop for root's pickup (system
+// mode). The envelope holds what the caller asked for; who the caller is,
+// root reads from the file's owner.
+func (m *mailer) drop(d *queue.Draft, e *queue.Entry) error {
+	env := &maildrop.Envelope{
+		Rcpts:  make([]string, 0, len(e.Rcpts)),
+		Notify: e.Notify, Ret: e.Ret, EnvID: e.EnvID,
+		FullName: m.fullName,
+	}
+	for _, r := range e.Rcpts {
+		env.Rcpts = append(env.Rcpts, r.Addr)
+	}
+	if !m.fromDefault {
+		env.From, env.FromSet = e.From, true
+	}
+	if err := d.Drop(env); err != nil {
+		return err
+	}
+	m.a.notef("%s is not readable by %s: message %s left in %s for root's `outbox queue flush` to send", systemConfigPath(), localUser(), d.ID(), m.queue.Dir)
 	return nil
 }
 

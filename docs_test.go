@@ -399,6 +399,9 @@ func TestMakeInstall(t *testing.T) {
 		"usr/bin/outbox", "usr/share/man/man1/outbox.1",
 		"usr/share/bash-completion/completions/outbox", "usr/share/zsh/site-functions/_outbox",
 		"usr/share/fish/vendor_completions.d/outbox.fish",
+		"usr/lib/systemd/system/outbox-pickup.path", "usr/lib/systemd/system/outbox-pickup.service",
+		"usr/lib/systemd/system/outbox-flush.timer", "usr/lib/systemd/system/outbox-flush.service",
+		"usr/lib/tmpfiles.d/outbox.conf",
 	} {
 		if fi, err := os.Stat(filepath.Join(root, f)); err != nil || !fi.Mode().IsRegular() {
 			t.Errorf("%s not installed: %v", f, err)
@@ -409,6 +412,10 @@ func TestMakeInstall(t *testing.T) {
 		if got, err := os.Readlink(filepath.Join(root, l)); err != nil || got != want {
 			t.Errorf("%s -> %q (%v), want -> %s", l, got, err, want)
 		}
+	}
+	// Issue 10: the units run the installed binary, flush --due on the timer.
+	if b, err := os.ReadFile(filepath.Join(root, "usr/lib/systemd/system/outbox-flush.service")); err != nil || !strings.Contains(string(b), "ExecStart=/usr/bin/outbox queue flush --due") {
+		t.Errorf("outbox-flush.service: %v\n%s", err, b)
 	}
 	// The installed binary runs, and as "newaliases" via its link.
 	if out, err := exec.Command(filepath.Join(root, "usr/bin/newaliases")).CombinedOutput(); err != nil {

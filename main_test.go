@@ -79,6 +79,8 @@ func TestScript(t *testing.T) {
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
 			env.Setenv("XDG_STATE_HOME", filepath.Join(home, ".local", "state"))
 			env.Setenv("OUTBOX_QUEUE_DIR", filepath.Join(env.WorkDir, "queue"))
+			// A flush as root must never pick up the machine's real maildrop.
+			env.Setenv("OUTBOX_MAILDROP_DIR", filepath.Join(env.WorkDir, "maildrop"))
 			if set := sets[strings.TrimPrefix(filepath.Base(env.WorkDir), "script-")]; set != nil {
 				env.Setenv("SMTP_PORT", strconv.Itoa(set["starttls"].Port))
 			}

@@ -737,7 +737,7 @@ func sendmailEnv(t *testing.T, port int, extra string) string {
 		t.Fatal(err)
 	}
 	for k, v := range map[string]string{
-		"OUTBOX_CONFIG": cfg, "OUTBOX_QUEUE_DIR": filepath.Join(dir, "queue"),
+		"OUTBOX_CONFIG": cfg, "OUTBOX_QUEUE_DIR": filepath.Join(dir, "queue"), "OUTBOX_MAILDROP_DIR": filepath.Join(dir, "maildrop"),
 		"HOME": filepath.Join(dir, "home"), "XDG_CONFIG_HOME": filepath.Join(dir, "home", ".config"),
 		"XDG_STATE_HOME": filepath.Join(dir, "home", ".local", "state"),
 	} {

@@ -141,7 +141,9 @@ func (e *Entry) check(name string) error {
 	if e.ID != name {
 		return fmt.Errorf("id %q does not match the file name", e.ID)
 	}
-	if len(e.Rcpts) == 0 {
+	if len(e.Rcpts) == 0 && e.Reason == "" {
+		// Only a refused maildrop file (KeepRefused) is kept without
+		// recipients, and always with its reason.
 		return errors.New("no recipients")
 	}
 	for _, r := range e.Rcpts {

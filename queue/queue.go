@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/outboxmail/outbox/maildrop"
 	"github.com/outboxmail/outbox/maillog"
 )
 
@@ -58,6 +59,9 @@ type Queue struct {
 	// Now and Jitter are for tests; nil means time.Now and ±10% random.
 	Now    func() time.Time
 	Jitter func(time.Duration) time.Duration
+
+	// maildrop: Dir is a drop directory (OpenMaildrop), not a queue.
+	maildrop bool
 }
 
 // Open returns the queue in dir, creating dir and its subdirectories
@@ -110,11 +114,23 @@ type Draft struct {
 	size int64
 	err  error // first write error; sticky
 	done bool
+	drop *maildrop.File // system mode: the draft is a maildrop file (see OpenMaildrop)
 }
 
 // NewDraft creates tmp/ID.eml for a new message.
 func (q *Queue) NewDraft() (*Draft, error) {
 	id := newID(q.now())
+	if q.maildrop {
+		mf, err := maildrop.Create(q.Dir, id)
+		if err != nil {
+			return nil, q.writeErr("create a message file", "", err)
+		}
+		return &Draft{q: q, id: id, f: mf.File, drop: mf, w: bufio.NewWriterSize(mf, 64<<10)}, nil
+	}
+	return q.newDraft(id)
+}
+
+func (q *Queue) newDraft(id string) (*Draft, error) {
 	f, err := os.OpenFile(q.path(tmpDir, id+".eml"), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, q.writeErr("create a message file", "", err)
@@ -186,7 +202,10 @@ func (d *Draft) finish(e *Entry, sub, reason, op string) (err error) {
 	if d.done {
 		return d.q.writeErr(op, d.id, errors.New("draft already committed or discarded"))
 	}
-	if len(e.Rcpts) == 0 {
+	if d.drop != nil {
+		return d.q.writeErr(op, d.id, errors.New("a maildrop draft is committed with Drop"))
+	}
+	if len(e.Rcpts) == 0 && reason == "" {
 		return fmt.Errorf("queue: %s %s: no recipients", op, d.id)
 	}
 	if err := d.flush(); err != nil {
@@ -261,6 +280,12 @@ func (d *Draft) Discard() error {
 		return nil
 	}
 	d.done = true
+	if d.drop != nil {
+		if err := d.drop.Discard(); err != nil {
+			return d.q.writeErr("remove", d.id, err)
+		}
+		return nil
+	}
 	d.f.Close()
 	if err := removeIfExists(d.q.path(tmpDir, d.id+".eml")); err != nil {
 		return d.q.writeErr("remove", d.id, err)
@@ -550,6 +575,9 @@ func (q *Queue) retry(sub string, e *Entry) error {
 	e.NextAttempt = now
 	if sub == newDir {
 		return q.update(newDir, e)
+	}
+	if len(e.Rcpts) == 0 {
+		return fmt.Errorf("queue: %s has no recipients (%s); inspect it with outbox queue show %s, or drop it", e.ID, e.Reason, e.ID)
 	}
 	for i := range e.Rcpts {
 		if e.Rcpts[i].State == StateFailed {
