@@ -18,6 +18,7 @@ Examples:
   outbox --to ops@example.com -s "Report" -a report.pdf -m "attached"
   df -h | outbox -s "disk usage" root
   outbox sendmail -t -i < message.eml
+  outbox run --to ops@example.com -- backup.sh
   outbox queue list
   outbox password set --account work`
 
@@ -32,7 +33,7 @@ type CLI struct {
 	Queue      QueueCmd      `cmd:"" help:"List, flush, retry or drop queued messages."`
 	Run        RunCmd        `cmd:"" help:"Run a command and mail its result by policy (a notifier for cron and monitoring)."`
 	Check      CheckCmd      `cmd:"" help:"Probe the smarthost: greeting, capabilities, TLS, certificate, AUTH; sends nothing."`
-	ConfigCmd  ConfigCmd     `cmd:"" name:"config" help:"Write a config interactively, or show the effective config."`
+	ConfigCmd  ConfigCmd     `cmd:"" name:"config" help:"Write a config (init), show the effective config (show), or say which file is used (path)."`
 	OAuth      OAuthCmd      `cmd:"" name:"oauth" help:"OAuth2 sign-in for Microsoft 365 and Gmail: login, status, logout."`
 	Password   PasswordCmd   `cmd:"" help:"Store or remove an account password in the OS keyring."`
 	Completion CompletionCmd `cmd:"" help:"Print a shell completion script (bash, zsh, fish)."`
