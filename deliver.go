@@ -294,7 +294,7 @@ func (m *mailer) deliver(d *queue.Draft, e *queue.Entry, noQueue bool) error {
 			return err
 		}
 		m.a.notef("no configuration found; message queued as %s in %s.", e.ID, m.queue.Dir)
-		m.a.notef("next: describe your smarthost in %s (see `outbox --help` and the README), then run `outbox queue flush` to send it.", config.UserPath())
+		m.a.notef("next: run `outbox config init` to set up your smarthost (or write %s by hand), then `outbox queue flush` sends it.", config.UserPath())
 		return nil
 	}
 	// A message that goes out shows the smarthost is up: the queue then
