@@ -14,6 +14,12 @@ export PATH="$(go env GOPATH)/bin:$PATH"
 need=()
 command -v dbus-run-session >/dev/null || need+=(dbus)
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
+# For the man page, completion and install tests (they skip without them).
+command -v groff >/dev/null || need+=(groff-base)
+command -v man >/dev/null || need+=(man-db)
+command -v zsh >/dev/null || need+=(zsh)
+command -v fish >/dev/null || need+=(fish)
+command -v make >/dev/null || need+=(make)
 if [ ${#need[@]} -gt 0 ]; then
 	echo "test.sh: installing ${need[*]}" >&2
 	sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -28,6 +34,8 @@ if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
 go vet ./...
 staticcheck ./...
 go mod verify
+echo "== cross-build (CGO_ENABLED=0: linux, darwin, windows, freebsd x amd64, arm64)"
+scripts/crossbuild
 
 echo "== go test (real Secret Service under dbus-run-session)"
 # The keyring daemon gets a fresh data directory, so it creates an unlocked

@@ -113,8 +113,12 @@ func homeDir() string {
 // reads the OUTBOX_* overrides, which Select applies to the account it
 // picks. Without a file, OUTBOX_HOST alone makes a configuration with one
 // account named "default"; with neither it returns (nil, nil), which
-// main treats as "no configuration: queue the message" (SPEC §2).
+// main treats as "no configuration: queue the message" (SPEC §2). It
+// refuses to run setuid or setgid (CheckProcess).
 func LoadDefault(explicit string) (*Config, error) {
+	if err := CheckProcess(); err != nil {
+		return nil, err
+	}
 	path, err := Find(explicit)
 	if err != nil {
 		return nil, err

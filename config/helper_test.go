@@ -34,6 +34,10 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	case "empty":
 		os.Exit(0)
+	case "printfail": // the password on stdout, then a failure
+		fmt.Println("s3cret-on-stdout")
+		fmt.Fprintln(os.Stderr, "vault: session expired")
+		os.Exit(1)
 	}
 	os.Exit(3)
 }

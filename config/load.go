@@ -30,7 +30,9 @@ const maxFileSize = 1 << 20
 //	config: /home/me/.config/outbox/config.toml:12: accounts.work.tls: "startls" is not one of starttls, tls, none
 //
 // A file holding a password key must have mode 0600 or stricter (msmtp's
-// rule). Load does not look at the OUTBOX_* variables; LoadDefault does.
+// rule), and every file must be owned by the user running outbox or by
+// root and be writable by nobody else (see checkTrust). Load does not look
+// at the OUTBOX_* variables; LoadDefault does.
 func Load(path string) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -43,6 +45,9 @@ func Load(path string) (*Config, error) {
 	}
 	if fi.IsDir() {
 		return nil, &Error{File: path, Msg: "is a directory, not a config file"}
+	}
+	if err := checkOwner(path, fi, os.Geteuid()); err != nil {
+		return nil, err
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
@@ -71,6 +76,11 @@ func Load(path string) (*Config, error) {
 					perm, path, name),
 			}
 		}
+	}
+	// After the password check, so that a readable password is reported
+	// as such; both look at the same fstat.
+	if err := checkWritable(path, fi); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

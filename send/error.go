@@ -194,7 +194,9 @@ func oneLine(s string) string {
 		switch {
 		case r == '\n' || r == '\t':
 			return ' '
-		case r < 0x20 || r == 0x7f:
+		case r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f:
+			// C0 and C1 controls (ESC, CSI U+009B): a hostile server's
+			// reply must not drive the user's terminal.
 			return -1
 		}
 		return r

@@ -418,7 +418,7 @@ func (c *Client) Send(env *Envelope, msg io.Reader) (*Result, error) {
 		}
 		return res, c.fail(e)
 	}
-	res.Reply = resp.StatusText
+	res.Reply = oneLine(resp.StatusText)
 	return res, nil
 }
 

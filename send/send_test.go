@@ -854,3 +854,76 @@ func TestContextCancelsWaitingDial(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// Issue 5 item 1/2: the capability list is read again after TLS and the
+// plaintext one forgotten: before TLS the server offers PLAIN and LOGIN,
+// after TLS only LOGIN, so auth = "auto" must say AUTH LOGIN (with the
+// plaintext list it would pick PLAIN).
+func TestAutoUsesPostTLSList(t *testing.T) {
+	got := make(chan string, 1)
+	addr := smtptest.Script(t, func(c net.Conn) {
+		s := tlsScript(t, c, "250 AUTH LOGIN")
+		if s == nil {
+			return
+		}
+		line, _ := s.r.ReadLine()
+		got <- line
+		s.reply("535 5.7.8 no")
+		s.drain()
+	})
+	_, err := send.Dial(t.Context(), scriptOptions(t, addr))
+	wantKind(t, err, send.KindAuth, false)
+	if line := <-got; !strings.EqualFold(line, "AUTH LOGIN") {
+		t.Errorf("client said %q, want AUTH LOGIN (the only mechanism offered after TLS)", line)
+	}
+}
+
+// Issue 5 item 1: the extensions a Client reports are those of the
+// encrypted session only.
+func TestExtensionsArePostTLS(t *testing.T) {
+	addr := smtptest.Script(t, func(c net.Conn) {
+		s := tlsScript(t, c, "250 8BITMIME")
+		if s != nil {
+			s.drain()
+		}
+	})
+	o := scriptOptions(t, addr)
+	o.Username = ""
+	c := dial(t, o)
+	ext := c.Extensions()
+	if _, ok := ext["8BITMIME"]; !ok {
+		t.Errorf("post-TLS 8BITMIME missing: %v", ext)
+	}
+	for _, k := range []string{"AUTH", "STARTTLS"} {
+		if _, ok := ext[k]; ok {
+			t.Errorf("pre-TLS %s kept: %v", k, ext)
+		}
+	}
+}
+
+// Issue 5: a hostile server's reply text can't drive the user's terminal
+// or forge lines: C0 and C1 controls (ESC, CSI U+009B) are removed from
+// errors and from Result.Reply, and shown as "?" in the -v transcript.
+func TestServerTextSanitised(t *testing.T) {
+	const evil = "\x1b[2J\x1b]0;pwned\x07\u009b31m\rforged\r\nline"
+	s := smtptest.Start(t, smtptest.Options{OnRcpt: func(to string) error {
+		if to == "evil@example.com" {
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: evil}
+		}
+		return nil
+	}})
+	o := options(s, send.StartTLS)
+	var tr bytes.Buffer
+	o.Verbose = &tr
+	c := dial(t, o)
+	_, err := c.Send(&send.Envelope{From: "a@example.com", To: []string{"evil@example.com"}}, strings.NewReader(msg))
+	e := wantKind(t, err, send.KindReply, false)
+	for where, text := range map[string]string{"Error()": err.Error(), "transcript": tr.String()} {
+		if strings.ContainsAny(text, "\x1b\x07\u009b\r") {
+			t.Errorf("%s carries control characters: %q", where, text)
+		}
+	}
+	if !strings.Contains(e.Error(), "forged") {
+		t.Errorf("the text itself is lost: %q", e.Error())
+	}
+}

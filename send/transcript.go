@@ -187,7 +187,7 @@ func (t *transcript) printString(s string) {
 // server cannot drive the user's terminal.
 func printable(b []byte) string {
 	return string(bytes.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == 0xfffd {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == 0xfffd {
 			return '?'
 		}
 		return r

@@ -3,6 +3,7 @@ package crlf
 import (
 	"bytes"
 	"io"
+	"strings"
 	"testing"
 )
 
@@ -39,7 +40,20 @@ func TestSplitCRLF(t *testing.T) {
 	}
 }
 
+// reference is the contract written the slow, obvious way, as an oracle
+// independent of the streaming code: a CR immediately followed by LF is
+// one line end, any other CR or LF is one too, and NUL bytes are dropped
+// last (so "\r\x00\n" is two line ends: the CR was not followed by LF).
+func reference(in []byte) []byte {
+	s := strings.ReplaceAll(string(in), "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	s = strings.ReplaceAll(s, "\n", "\r\n")
+	return []byte(strings.ReplaceAll(s, "\x00", ""))
+}
+
 func FuzzWriter(f *testing.F) {
+	f.Add([]byte("\r\x00\n.\r\x00.\n"), 1)
+	f.Add([]byte("\n.\n\r.\r\r\n.\r"), 2)
 	f.Add([]byte("a\nb\r\nc\rd"), 3)
 	f.Add([]byte("\r\n.\n\r\x00"), 1)
 	f.Fuzz(func(t *testing.T, in []byte, chunk int) {
@@ -57,6 +71,9 @@ func FuzzWriter(f *testing.F) {
 		got := out.Bytes()
 		if !bytes.Equal(got, Normalize(in)) {
 			t.Fatalf("chunked output differs from Normalize")
+		}
+		if want := reference(in); !bytes.Equal(got, want) {
+			t.Fatalf("chunk %d of %q:\ngot  %q\nwant %q", chunk, in, got, want)
 		}
 		for i, c := range got {
 			switch c {
