@@ -57,7 +57,7 @@ func (c *ConfigInitCmd) initTarget(cli *CLI) (string, error) {
 	case os.Getenv("OUTBOX_CONFIG") != "":
 		return os.Getenv("OUTBOX_CONFIG"), nil
 	case os.Geteuid() == 0:
-		return config.SystemPath, nil
+		return config.SystemFile(), nil
 	}
 	if p := config.UserPath(); p != "" {
 		return p, nil
@@ -286,7 +286,7 @@ func (ConfigPathCmd) Run(a *app, cli *CLI) error {
 	} else {
 		fmt.Fprintln(w, "  3. ~/.config/outbox/config.toml: no home directory")
 	}
-	fmt.Fprintf(w, "  4. %s: %s\n", config.SystemPath, state(config.SystemPath))
+	fmt.Fprintf(w, "  4. %s: %s\n", config.SystemFile(), state(config.SystemFile()))
 	if err != nil {
 		return err
 	}

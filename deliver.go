@@ -249,12 +249,7 @@ func (m *mailer) fromAddress(flag, account string) (*mail.Address, error) {
 // systemConfigPath is the system-wide configuration file:
 // $OUTBOX_SYSTEM_CONFIG (an absolute path; for packagers and tests, which
 // must not touch /etc) else /etc/outbox/config.toml.
-func systemConfigPath() string {
-	if p := os.Getenv("OUTBOX_SYSTEM_CONFIG"); filepath.IsAbs(p) {
-		return p
-	}
-	return config.SystemPath
-}
+func systemConfigPath() string { return config.SystemFile() }
 
 // systemMode reports whether a config error means system mode (SPEC §7):
 // the file that can't be read for lack of permission is the system

@@ -55,6 +55,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
+	// Running setuid/setgid is not supported (README "Security model"):
+	// refuse before any flag, file or variable is looked at.
+	if err := config.CheckProcess(); err != nil {
+		fmt.Fprintf(stderr, "outbox: %s\n", oneLine(err))
+		return exitCode(err)
+	}
 
 	var err error
 	name := strings.TrimSuffix(filepath.Base(args[0]), ".exe")

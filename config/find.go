@@ -14,6 +14,15 @@ import (
 	"syscall"
 )
 
+// SystemFile is the system configuration: $OUTBOX_SYSTEM_CONFIG (an
+// absolute path, for packagers and tests), else SystemPath.
+func SystemFile() string {
+	if p := os.Getenv("OUTBOX_SYSTEM_CONFIG"); filepath.IsAbs(p) {
+		return p
+	}
+	return SystemPath
+}
+
 // SystemPath is the system-wide configuration file, the last one Find tries.
 const SystemPath = "/etc/outbox/config.toml"
 
@@ -55,7 +64,7 @@ func implicitPaths() []string {
 	if d := userConfigDir(); d != "" {
 		ps = append(ps, filepath.Join(d, "outbox", "config.toml"))
 	}
-	return append(ps, SystemPath)
+	return append(ps, SystemFile())
 }
 
 // UserPath is the per-user config file (where `outbox config init`

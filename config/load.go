@@ -447,6 +447,21 @@ func (l *loader) account(key toml.Key, name string, v any) *Account {
 	}
 	if a.OAuthProvider == "custom" && a.OAuthTokenURL == "" {
 		l.fail(at("oauth_provider"), "custom needs oauth_token_url (and oauth_auth_url or oauth_device_url for the flow)")
+	} else if a.OAuthProvider != "" {
+		// The OAuth keys' combinations (flow per provider, tenant,
+		// URLs) are checked when the file is read, not first at login.
+		if _, err := a.OAuth(); err != nil {
+			var ce *Error
+			if errors.As(err, &ce) {
+				k := strings.TrimPrefix(ce.Key, "accounts."+name+".")
+				if k == "" || strings.Contains(k, ".") {
+					k = "oauth_provider"
+				}
+				l.fail(at(k), "%s", ce.Msg)
+			} else {
+				l.fail(at("oauth_provider"), "%v", err)
+			}
+		}
 	}
 	return a
 }

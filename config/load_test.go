@@ -48,6 +48,8 @@ oauth_scopes = ["https://outlook.office.com/SMTP.Send", "offline_access"]
 
 [accounts.custom]
 host = "smtp.example.net"
+username = "me@example.net"
+oauth_client_id = "outbox-test"
 tls = "tls"
 auth = "oauthbearer"
 oauth_provider = "custom"

@@ -35,6 +35,13 @@ func TestOAuthDefaults(t *testing.T) {
 			}
 			p := writeConfig(t, dir, "c.toml", "[accounts.a]\nhost = \"smtp.example.com\"\nusername = \"me@example.com\"\n"+client+tc.toml+"\n", 0o600)
 			c, err := Load(p)
+			if want, ok := strings.CutPrefix(tc.want, "error: "); ok && err != nil {
+				// Load checks the OAuth keys too, naming the file and line.
+				if !strings.Contains(err.Error(), want) {
+					t.Fatalf("Load err = %v, want %q", err, want)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

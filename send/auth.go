@@ -55,7 +55,7 @@ func chooseMech(o *Options, offered string, hostport string) (string, *Error) {
 		}
 		return "", &Error{Op: "auth", Host: hostport, Kind: KindAuth,
 			text: fmt.Sprintf("send: %s offers AUTH %s, none of which outbox can use with a password (PLAIN, LOGIN, CRAM-MD5)", hostport, strings.Join(mechs, " "))}
-	case "plain", "login", "cram-md5", "xoauth2":
+	case "plain", "login", "cram-md5", "xoauth2", "oauthbearer":
 		m := strings.ToUpper(auth)
 		if !has(m) {
 			return "", &Error{Op: "auth", Host: hostport, Kind: KindAuth,
@@ -64,7 +64,7 @@ func chooseMech(o *Options, offered string, hostport string) (string, *Error) {
 		return m, nil
 	}
 	return "", &Error{Op: "auth", Host: hostport, Kind: KindConfig,
-		text: fmt.Sprintf("send: unknown auth %q (want auto, plain, login, cram-md5, xoauth2 or none)", o.Auth)}
+		text: fmt.Sprintf("send: unknown auth %q (want auto, plain, login, cram-md5, xoauth2, oauthbearer or none)", o.Auth)}
 }
 
 func saslClient(mech, user, secret string) sasl.Client {
@@ -144,10 +144,17 @@ func (a *xoauth2Client) Next(challenge []byte) ([]byte, error) {
 func (c *Client) authenticate(mech string) error {
 	secret, err := c.opts.Password()
 	if err != nil {
+		if e := credentialFailure(c.hostport, err); e != nil {
+			return e
+		}
 		return &Error{Op: "auth", Host: c.hostport, Kind: KindConfig, Err: err,
 			text: fmt.Sprintf("send: no password for %s at %s: %v", c.opts.Username, c.hostport, err)}
 	}
-	err = c.smtp.Auth(saslClient(mech, c.opts.Username, secret))
+	client := oauthSASL(mech, &c.opts, secret)
+	if client == nil {
+		client = saslClient(mech, c.opts.Username, secret)
+	}
+	err = c.smtp.Auth(client)
 	if err == nil {
 		return nil
 	}
@@ -157,8 +164,8 @@ func (c *Client) authenticate(mech string) error {
 	case errors.As(err, &smtpErr) && e.Kind == KindAuth:
 		// RFC 4954 §6: 535 credentials invalid; 454 temporary failure;
 		// 534 mechanism too weak; 538 encryption required.
-		hint := ""
-		if e.Code == 535 {
+		hint := authHint(mech, e)
+		if hint == "" && e.Code == 535 {
 			hint = " (check the username and password)"
 		}
 		e.text = fmt.Sprintf("send: authentication as %q failed at %s: %s%s", c.opts.Username, c.hostport, e.reply(), hint)

@@ -244,6 +244,8 @@ func (se *session) Auth(mech string) (sasl.Server, error) {
 		return &cramMD5Server{users: se.s.opts.Users, done: func(u string) { se.user = u }}, nil
 	case "XOAUTH2":
 		return &xoauth2Server{check: check}, nil
+	case sasl.OAuthBearer:
+		return oauthBearerServer(check), nil
 	}
 	return nil, smtp.ErrAuthUnknownMechanism
 }
