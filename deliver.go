@@ -67,6 +67,9 @@ func (a *app) openMailer(configPath string, verbose bool) (*mailer, error) {
 	if cfg != nil && cfg.QueueMaxAge > 0 {
 		q.MaxAge = cfg.QueueMaxAge
 	}
+	// An 8-bit message for a smarthost without 8BITMIME is re-encoded as
+	// quoted-printable where that is safe (single-part, 7-bit header).
+	q.Convert8Bit = mime.Downgrade7Bit
 	m := &mailer{a: a, cfg: cfg, queue: q, verbose: verbose}
 	if cfg != nil {
 		q.Log = m.logHook(cfg.Log)

@@ -829,18 +829,42 @@ func TestSendmailNo8BitMIME(t *testing.T) {
 		t.Errorf("wire bytes not dot-stuffed as expected: %q", msgs[0])
 	}
 
-	// An 8-bit body: refused before MAIL with a clear reason, kept in
-	// failed/ (never lost), exit 69.
+	// An 8-bit single-part body is re-encoded as quoted-printable (the
+	// server did not announce 8BITMIME, RFC 6152 §3) and delivered.
 	stderr.Reset()
 	code := run([]string{"sendmail", "-i", "root"}, strings.NewReader("Subject: cron\n\nSauvegarde terminée\n"), &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("8-bit single part: exit %d; stderr %s", code, stderr.String())
+	}
+	msgs = srv.messages()
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages on the server, want 2", len(msgs))
+	}
+	for _, want := range []string{"Content-Transfer-Encoding: quoted-printable\r\n", "charset=utf-8", "Sauvegarde termin=C3=A9e\r\n"} {
+		if !bytes.Contains(msgs[1], []byte(want)) {
+			t.Errorf("converted message lacks %q:\n%s", want, msgs[1])
+		}
+	}
+	for i, c := range msgs[1] {
+		if c >= 0x80 {
+			t.Fatalf("8-bit byte at %d in the converted message", i)
+		}
+	}
+
+	// A multipart message with an 8-bit part can't be converted safely:
+	// refused before MAIL with a clear reason, kept in failed/ (never
+	// lost), exit 69.
+	stderr.Reset()
+	multi := "Subject: m\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nterminée\n--b--\n"
+	code = run([]string{"sendmail", "-i", "root"}, strings.NewReader(multi), &stdout, &stderr)
 	if code != 69 {
-		t.Fatalf("8-bit: exit %d, want 69; stderr %s", code, stderr.String())
+		t.Fatalf("8-bit multipart: exit %d, want 69; stderr %s", code, stderr.String())
 	}
 	if !regexp.MustCompile(`8-bit content .* does not offer 8BITMIME`).Match(stderr.Bytes()) || !strings.Contains(stderr.String(), "failed queue") {
 		t.Errorf("stderr %q", stderr.String())
 	}
-	if n := len(srv.messages()); n != 1 {
-		t.Errorf("%d messages on the server, want still 1", n)
+	if n := len(srv.messages()); n != 2 {
+		t.Errorf("%d messages on the server, want still 2", n)
 	}
 	if ents, _ := filepath.Glob(filepath.Join(dir, "queue", "failed", "*.eml")); len(ents) != 1 {
 		t.Errorf("failed/ holds %d messages, want 1", len(ents))

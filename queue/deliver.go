@@ -191,12 +191,13 @@ func (q *Queue) firstAttempt(ctx context.Context, d *Draft, e *Entry, dial Diale
 		return nil, derr, nil
 	}
 	at.host = c.Host()
-	var r io.Reader = msg
+	env, body := q.prepare(c, e, msg)
+	r := body
 	if q.Progress != nil {
-		r = q.Progress(e, msg)
+		r = q.Progress(e, body)
 	}
-	res, serr := c.Send(envelope(e), r)
-	if cl, ok := r.(io.Closer); ok && r != io.Reader(msg) {
+	res, serr := c.Send(env, r)
+	if cl, ok := r.(io.Closer); ok && r != body {
 		cl.Close()
 	}
 	record(e, res, serr)
@@ -381,7 +382,8 @@ func (q *Queue) flushOne(c *send.Client, e *Entry, rep *FlushReport, at *attempt
 		rep.Errors = append(rep.Errors, &Error{Op: "read", ID: e.ID, Dir: q.Dir, Err: err})
 		return true, false
 	}
-	res, txErr := c.Send(envelope(e), f)
+	env, body := q.prepare(c, e, f)
+	res, txErr := c.Send(env, body)
 	f.Close()
 	record(e, res, txErr)
 	_, permErr, tempErr := outcome(e, txErr)
@@ -522,6 +524,29 @@ func (q *Queue) logAttempt(e *Entry, at *attempt, res maillog.Result, err error)
 }
 
 // envelope is the SMTP envelope for an entry's pending recipients.
+// prepare is the envelope and the bytes for one transaction on c: the
+// message as queued, or, when it is 8-bit and the server does not offer
+// 8BITMIME, the 7-bit form Convert8Bit makes of it (RFC 6152 §3: an
+// 8-bit body must not be sent to a server that did not announce it).
+func (q *Queue) prepare(c *send.Client, e *Entry, msg io.ReadSeeker) (*send.Envelope, io.Reader) {
+	env := envelope(e)
+	if !env.Body8Bit || q.Convert8Bit == nil {
+		return env, msg
+	}
+	if _, ok := c.Extensions()["8BITMIME"]; ok {
+		return env, msg
+	}
+	r, size, err := q.Convert8Bit(msg)
+	if err != nil {
+		// Not convertible: send it as it is and let send refuse it
+		// with its clear "does not offer 8BITMIME" error.
+		msg.Seek(0, io.SeekStart)
+		return env, msg
+	}
+	env.Body8Bit, env.Size = false, size
+	return env, r
+}
+
 func envelope(e *Entry) *send.Envelope {
 	return &send.Envelope{
 		From:     e.From,

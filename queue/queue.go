@@ -56,6 +56,13 @@ type Queue struct {
 	// (to finish the bar). Flush does not use it.
 	Progress func(e *Entry, msg io.Reader) io.Reader
 
+	// Convert8Bit, when set, re-encodes an 8-bit message for a server
+	// that does not offer 8BITMIME (RFC 6152): it returns the 7-bit
+	// message and its size, or an error when the message can't be
+	// converted (then it goes out as is and send refuses it clearly).
+	// main sets it to mime.Downgrade7Bit; queue does not parse messages.
+	Convert8Bit func(msg io.ReadSeeker) (io.Reader, int64, error)
+
 	// Now and Jitter are for tests; nil means time.Now and ±10% random.
 	Now    func() time.Time
 	Jitter func(time.Duration) time.Duration
