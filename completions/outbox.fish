@@ -109,7 +109,7 @@ complete -c outbox -n '__outbox_at \'\'' -a 'sendmail' -d 'Behave as sendmail(8)
 complete -c outbox -n '__outbox_at \'\'' -a 'queue' -d 'List, flush, retry or drop queued messages.'
 complete -c outbox -n '__outbox_at \'\'' -a 'run' -d 'Run a command and mail its result by policy (a notifier for cron and monitoring).'
 complete -c outbox -n '__outbox_at \'\'' -a 'check' -d 'Probe the smarthost: greeting, capabilities, TLS, certificate, AUTH; sends nothing.'
-complete -c outbox -n '__outbox_at \'\'' -a 'config' -d 'Write a config interactively, or show the effective config.'
+complete -c outbox -n '__outbox_at \'\'' -a 'config' -d 'Write a config (init), show the effective config (show), or say which file is used (path).'
 complete -c outbox -n '__outbox_at \'\'' -a 'oauth' -d 'OAuth2 sign-in for Microsoft 365 and Gmail: login, status, logout.'
 complete -c outbox -n '__outbox_at \'\'' -a 'password' -d 'Store or remove an account password in the OS keyring.'
 complete -c outbox -n '__outbox_at \'\'' -a 'completion' -d 'Print a shell completion script (bash, zsh, fish).'

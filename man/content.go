@@ -57,6 +57,8 @@ var Environment = []Item{
 	{"OUTBOX_FROM", "Overrides the account's from."},
 	{"OUTBOX_ACCOUNT", "Account to use, as --account."},
 	{"OUTBOX_QUEUE_DIR", "Queue directory (absolute path); overrides queue_dir."},
+	{"OUTBOX_SYSTEM_CONFIG", "The system config file (absolute path) in place of /etc/outbox/config.toml; for packagers and tests."},
+	{"OUTBOX_MAILDROP_DIR", "The maildrop of system mode (absolute path) in place of /var/spool/outbox/maildrop; for packagers and tests."},
 	{"XDG_CONFIG_HOME", "Base of the per-user config file (default ~/.config)."},
 	{"XDG_STATE_HOME", "Base of the per-user queue and state (default ~/.local/state)."},
 	{"CREDENTIALS_DIRECTORY", "systemd credentials directory: the password of account NAME is read from the file outbox-NAME there."},
@@ -88,6 +90,9 @@ var Files = []Item{
 	{"/etc/outbox/config.toml", "System config file, used when there is no per-user one."},
 	{"~/.local/state/outbox/queue/", "Per-user queue ($XDG_STATE_HOME/outbox/queue): new/ holds queued messages (ID.eml, the exact bytes, and ID.json, the envelope and state), failed/ those that will not be retried, tmp/ messages being written."},
 	{"/var/spool/outbox/", "The queue when outbox runs as root."},
+	{"/var/spool/outbox/maildrop/", "System mode (mode 1733): a user who can't read the system config leaves messages here; root's outbox queue flush picks them up (regular files owned by their sender only) and sends them as user@default_domain."},
+	{"outbox-pickup.path, outbox-flush.timer", "systemd units (make install): flush as soon as a message is dropped, and every 5 minutes for retries."},
+	{"~/.local/state/outbox/", "Per-user state: outbox run history (run/), OAuth2 tokens when no keyring works (oauth/)."},
 }
 
 // Examples are shown after those of the command-line description.
