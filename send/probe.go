@@ -177,15 +177,15 @@ func (r *ProbeResult) fill(c *Client) {
 // chainsToSystem reports whether the verified chain ends in a system
 // root, to tell "system roots" from "tls_ca_file" when both are in use.
 func chainsToSystem(cs tls.ConnectionState) bool {
-	sys, err := x509.SystemCertPool()
-	if err != nil || sys == nil || len(cs.PeerCertificates) == 0 {
+	sys := systemRoots()
+	if len(cs.PeerCertificates) == 0 {
 		return false
 	}
 	inter := x509.NewCertPool()
 	for _, ic := range cs.PeerCertificates[1:] {
 		inter.AddCert(ic)
 	}
-	_, err = cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: sys, Intermediates: inter})
+	_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: sys, Intermediates: inter})
 	return err == nil
 }
 

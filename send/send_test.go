@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -596,6 +597,71 @@ func TestLineEndingsAndDots(t *testing.T) {
 	}
 	if got[1].From != "a@example.com" || string(got[1].Data) != msg || len(s.Messages()) != 2 {
 		t.Errorf("second message %+v", got[1])
+	}
+}
+
+// TestDataWire captures the bytes between the 354 reply and the end of
+// the data on a real connection and compares them with what go-smtp's own
+// DATA writer (textproto's DotWriter) sends: Send writes the body itself
+// (see writeData), and the server must not be able to tell.
+func TestDataWire(t *testing.T) {
+	got := make(chan []byte, 1)
+	addr := smtptest.Script(t, func(c net.Conn) {
+		r := bufio.NewReader(c)
+		io.WriteString(c, "220 wire ESMTP\r\n")
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			switch cmd := strings.ToUpper(strings.TrimSpace(line)); {
+			case strings.HasPrefix(cmd, "EHLO"):
+				io.WriteString(c, "250-wire\r\n250 8BITMIME\r\n")
+			case cmd == "DATA":
+				io.WriteString(c, "354 go ahead\r\n")
+				var data []byte
+				for {
+					l, err := r.ReadSlice('\n')
+					data = append(data, l...)
+					if err != nil {
+						return
+					}
+					if string(l) == ".\r\n" {
+						break
+					}
+				}
+				got <- data
+				io.WriteString(c, "250 2.0.0 queued as X\r\n")
+			case cmd == "QUIT":
+				io.WriteString(c, "221 bye\r\n")
+				return
+			default:
+				io.WriteString(c, "250 ok\r\n")
+			}
+		}
+	})
+	o := scriptOptions(t, addr)
+	o.TLS, o.Username, o.Password = send.NoTLS, "", nil
+	var tr bytes.Buffer
+	o.Verbose = &tr
+	c := dial(t, o)
+	env := &send.Envelope{From: "a@example.com", To: []string{"b@example.com"}}
+	inputs := append(send.DataCases, strings.Repeat("line\n.dot\r\nx\r", 10000))
+	for _, in := range inputs {
+		tr.Reset()
+		if _, err := c.Send(env, iotest.HalfReader(strings.NewReader(in))); err != nil {
+			t.Fatalf("%.40q: %v", in, err)
+		}
+		want := send.DataReference([]byte(in))
+		// The server read up to the first "." line: nothing was left over
+		// for the next transaction to trip on (the next Send proves it).
+		if b := <-got; !bytes.Equal(b, want) {
+			t.Errorf("%.40q: wire\n%.80q\nwant\n%.80q", in, b, want)
+		}
+		// -v summarises the body as before: its size up to the "." line.
+		if line := fmt.Sprintf("C: <message: %d bytes>\nC: .\n", len(want)-3); !strings.Contains(tr.String(), line) {
+			t.Errorf("%.40q: transcript lacks %q:\n%s", in, line, tr.String())
+		}
 	}
 }
 
