@@ -86,6 +86,9 @@ func Open(dir string) (*Queue, error) {
 			return nil, &Error{Kind: KindWrite, Op: "create the queue directory", Dir: dir, Err: err}
 		}
 	}
+	if err := checkOwner(dir); err != nil {
+		return nil, &Error{Kind: KindWrite, Op: "use the queue directory", Dir: dir, Err: err}
+	}
 	return &Queue{Dir: dir}, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -570,4 +571,37 @@ func FuzzDecodeEntry(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A queue directory someone else made, or one others may write, would hand
+// them the mail: Open refuses it (73) instead of spooling into it.
+func TestOpenRefusesForeignDirectory(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix owners")
+	}
+	open := t.TempDir()
+	loose := filepath.Join(open, "loose")
+	if err := os.Mkdir(loose, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(loose, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	var qe *Error
+	if _, err := Open(loose); !errors.As(err, &qe) || qe.Kind != KindWrite || !strings.Contains(err.Error(), "writable by group or others") {
+		t.Errorf("Open(0777 dir) = %v, want KindWrite naming the mode", err)
+	}
+	if os.Geteuid() != 0 {
+		return // only root can give a directory away
+	}
+	foreign := filepath.Join(open, "foreign")
+	if err := os.Mkdir(foreign, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(foreign, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(foreign); !errors.As(err, &qe) || qe.Kind != KindWrite || !strings.Contains(err.Error(), "owned by uid 65534") {
+		t.Errorf("Open(foreign dir) = %v, want KindWrite naming the owner", err)
+	}
 }

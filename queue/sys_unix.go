@@ -4,6 +4,7 @@ package queue
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"syscall"
 )
@@ -41,4 +42,28 @@ func tryLock(f *os.File) (bool, error) {
 
 func unlock(f *os.File) error {
 	return syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+}
+
+// checkOwner refuses a queue directory that someone else could read or
+// change: it must belong to this user and not be writable by group or
+// others. The queue holds whole messages; a directory another user made
+// first (say, in a shared temporary directory) would hand them the mail.
+func checkOwner(dir string) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	switch {
+	case !fi.IsDir():
+		return errors.New("not a directory (a symbolic link or a file is in its place)")
+	case int(st.Uid) != os.Geteuid():
+		return fmt.Errorf("owned by uid %d, not by this user (uid %d)", st.Uid, os.Geteuid())
+	case fi.Mode().Perm()&0o022 != 0:
+		return fmt.Errorf("writable by group or others (mode %#o): chmod go-w it", fi.Mode().Perm())
+	}
+	return nil
 }

@@ -147,8 +147,9 @@ func (c *Client) authenticate(mech string) error {
 		if e := credentialFailure(c.hostport, err); e != nil {
 			return e
 		}
-		return &Error{Op: "auth", Host: c.hostport, Kind: KindConfig, Err: err,
-			text: fmt.Sprintf("send: no password for %s at %s: %v", c.opts.Username, c.hostport, err)}
+		// The password source's own error already names the account,
+		// the user and host, and every source it tried: say it once.
+		return &Error{Op: "auth", Host: c.hostport, Kind: KindConfig, Err: err, text: err.Error()}
 	}
 	client := oauthSASL(mech, &c.opts, secret)
 	if client == nil {
