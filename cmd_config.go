@@ -13,12 +13,13 @@ import (
 	"golang.org/x/term"
 
 	"github.com/outboxmail/outbox/config"
+	"github.com/outboxmail/outbox/oauth"
 	"github.com/outboxmail/outbox/setup"
 )
 
 // ConfigCmd is `outbox config init|show|path` (SPEC §1).
 type ConfigCmd struct {
-	Init ConfigInitCmd `cmd:"" help:"Write a config: asks for your address, proposes your provider's settings (presets, RFC 6186 SRV), stores the password in the keyring, then runs outbox check."`
+	Init ConfigInitCmd `cmd:"" help:"Write a config: asks for your address, proposes your provider's settings (presets, RFC 6186 SRV), stores the password in the keyring or signs in with OAuth2, then runs outbox check."`
 	Show ConfigShowCmd `cmd:"" help:"Print the effective config (after OUTBOX_* overrides), secrets redacted."`
 	Path ConfigPathCmd `cmd:"" help:"Print the config file in use; the lookup order goes to stderr."`
 }
@@ -32,13 +33,22 @@ type ConfigInitCmd struct {
 	Port           int    `placeholder:"N" help:"Port (default: 465 for tls, 587 for starttls)."`
 	TLS            string `name:"tls" enum:",starttls,tls,none" default:"" placeholder:"MODE" help:"starttls, tls (implicit, port 465) or none."`
 	Username       string `placeholder:"USER" help:"SMTP username (default: what the preset says, else the address)."`
-	PasswordStdin  bool   `help:"Read the password from the first line of stdin and store it in the keyring."`
+	PasswordStdin  bool   `help:"Read the password (with --oauth: the client secret) from the first line of stdin and store it in the keyring."`
 	TLSCAFile      string `name:"tls-ca-file" type:"path" placeholder:"FILE" help:"Extra CA certificate(s) to trust (PEM), written as tls_ca_file."`
 	TLSFingerprint string `name:"tls-fingerprint" placeholder:"PIN" help:"Pin the server certificate (sha256:HEX, as outbox check prints it)."`
 	Account        string `short:"A" placeholder:"NAME" default:"default" help:"Name of the account to write."`
 	Output         string `short:"o" type:"path" placeholder:"FILE" help:"Write here (default: -c FILE, $OUTBOX_CONFIG, else ~/.config/outbox/config.toml, or /etc/outbox/config.toml as root)."`
 	Force          bool   `help:"Replace an existing config file."`
 	NoCheck        bool   `help:"Do not run outbox check afterwards."`
+	OAuth          bool   `name:"oauth" help:"Sign in with OAuth2 instead of a password (Microsoft 365, Outlook.com, Gmail, custom)."`
+	OAuthProvider  string `name:"oauth-provider" enum:",microsoft,google,custom" default:"" placeholder:"NAME" help:"microsoft, google or custom (default: from the preset)."`
+	OAuthClientID  string `name:"oauth-client-id" placeholder:"ID" help:"Application (client) ID of your app registration."`
+	OAuthTenant    string `name:"oauth-tenant" placeholder:"TENANT" help:"Microsoft tenant (default: common)."`
+	OAuthTokenURL  string `name:"oauth-token-url" placeholder:"URL" help:"Custom provider: token endpoint."`
+	OAuthDeviceURL string `name:"oauth-device-url" placeholder:"URL" help:"Custom provider: device authorization endpoint (device flow)."`
+	OAuthAuthURL   string `name:"oauth-auth-url" placeholder:"URL" help:"Custom provider: authorization endpoint (browser flow)."`
+	NoLogin        bool   `help:"OAuth2: only write the file; sign in later with outbox oauth login."`
+	NoBrowser      bool   `help:"OAuth2 browser flow: print the URL, don't open a browser."`
 	// DNS sends the SRV/MX lookups to one server: for split-horizon DNS,
 	// and for the wizard test, which answers from a loopback server.
 	DNS string `name:"dns" hidden:"" placeholder:"HOST:PORT" help:"DNS server for SRV discovery."`
@@ -79,11 +89,22 @@ func (c *ConfigInitCmd) Run(a *app, cli *CLI) error {
 		resolver = setup.ResolverAt(c.DNS)
 	}
 
+	oauthFlags := c.OAuthProvider != "" || c.OAuthClientID != "" || c.OAuthTenant != "" ||
+		c.OAuthTokenURL != "" || c.OAuthDeviceURL != "" || c.OAuthAuthURL != ""
+	if oauthFlags && !c.OAuth {
+		return usagef("the --oauth-* flags need --oauth")
+	}
+
 	var s *setup.Settings
 	var pw string
 	if c.Email != "" {
-		s, err = setup.Resolve(a.ctx, resolver, setup.Request{Email: c.Email, Preset: c.Preset, Host: c.Host,
-			Port: c.Port, TLS: c.TLS, Username: c.Username})
+		q := setup.Request{Email: c.Email, Preset: c.Preset, Host: c.Host,
+			Port: c.Port, TLS: c.TLS, Username: c.Username}
+		if c.OAuth {
+			q.OAuth = &setup.OAuth{Provider: c.OAuthProvider, ClientID: c.OAuthClientID, Tenant: c.OAuthTenant,
+				AuthURL: c.OAuthAuthURL, DeviceURL: c.OAuthDeviceURL, TokenURL: c.OAuthTokenURL}
+		}
+		s, err = setup.Resolve(a.ctx, resolver, q)
 		if err != nil {
 			return usageError{err}
 		}
@@ -93,8 +114,8 @@ func (c *ConfigInitCmd) Run(a *app, cli *CLI) error {
 			}
 		}
 	} else {
-		if c.PasswordStdin || c.Preset != "" || c.Host != "" {
-			return usagef("--password-stdin, --preset and --host need --email (without --email, config init asks)")
+		if c.PasswordStdin || c.Preset != "" || c.Host != "" || c.OAuth {
+			return usagef("--password-stdin, --preset, --host and --oauth need --email (without --email, config init asks)")
 		}
 		w := &setup.Wizard{In: a.stdin, Out: a.stdout, Resolver: resolver, ReadPassword: a.termPassword()}
 		ans, err := w.Run(a.ctx)
@@ -115,17 +136,28 @@ func (c *ConfigInitCmd) Run(a *app, cli *CLI) error {
 	}
 	name := f.AccountName()
 	acct := &config.Account{Name: name, Host: s.Host, Username: s.Username}
+	// With OAuth2 the only "password" is Google's client secret, which
+	// lives in the password sources too.
+	secret := "password"
+	if s.OAuth != nil {
+		secret = "client secret"
+	}
 	var keyErr error
 	switch {
 	case pw != "":
 		keyErr = config.SetKeyringPassword(acct, pw)
 		if keyErr == nil {
-			f.PasswordNote = []string{fmt.Sprintf("The password is in the OS keyring (service %q, user %q); change it with `outbox password set`.", config.KeyringService, acct.KeyringUser())}
+			f.PasswordNote = []string{fmt.Sprintf("The %s is in the OS keyring (service %q, user %q); change it with `outbox password set`.", secret, config.KeyringService, acct.KeyringUser())}
 		} else {
-			f.PasswordNote = []string{"The keyring could not store the password; set password_command (or see `man outbox`, Password sources)."}
+			f.PasswordNote = []string{"The keyring could not store the " + secret + "; set password_command (or see `man outbox`, Password sources)."}
 		}
-	case s.Username != "":
+	case s.OAuth != nil && s.OAuth.NeedsSecret():
+		f.PasswordNote = []string{"No client secret stored yet: run `outbox password set` with the OAuth client's secret."}
+	case s.Username != "" && s.OAuth == nil:
 		f.PasswordNote = []string{"No password stored yet: run `outbox password set`, or add password_command = [\"pass\", \"show\", \"smtp/" + name + "\"]."}
+	}
+	if s.OAuth != nil {
+		f.PasswordNote = append(f.PasswordNote, "Sign in again with `outbox oauth login --account "+name+"`; the refresh token is kept in the OS keyring, or in a 0600 file in the state directory.")
 	}
 	data, err := f.Render()
 	if err != nil {
@@ -146,21 +178,26 @@ func (c *ConfigInitCmd) Run(a *app, cli *CLI) error {
 		a.notef("pass -c %s (or set OUTBOX_CONFIG=%s) for outbox to use it", target, target)
 	}
 	if keyErr != nil {
-		fmt.Fprintf(a.stdout, "The password was not stored: %v\n", keyErr)
+		fmt.Fprintf(a.stdout, "The %s was not stored: %v\n", secret, keyErr)
 		for _, l := range setup.PasswordAlternatives(name, target) {
 			fmt.Fprintln(a.stdout, l)
 		}
-		return &config.Error{File: target, Key: "accounts." + name, Msg: "config written, but no password source yet (the keyring is not usable here): use one of the alternatives above, then run `outbox check`", Err: keyErr}
+		return &config.Error{File: target, Key: "accounts." + name, Msg: "config written, but no " + secret + " source yet (the keyring is not usable here): use one of the alternatives above, then run `outbox check`", Err: keyErr}
 	}
 	if pw != "" {
-		fmt.Fprintf(a.stdout, "Stored the password in the keyring (service %q, user %q).\n", config.KeyringService, acct.KeyringUser())
+		fmt.Fprintf(a.stdout, "Stored the %s in the keyring (service %q, user %q).\n", secret, config.KeyringService, acct.KeyringUser())
 	}
 	cfg, err := config.Load(target)
 	if err != nil {
 		return err
 	}
 	written := cfg.Accounts[name]
-	if pw == "" && s.Username != "" {
+	if s.OAuth != nil {
+		if done, err := c.signIn(a, cli, written, s.OAuth, target); done || err != nil {
+			return err
+		}
+	}
+	if pw == "" && s.Username != "" && s.OAuth == nil {
 		// Nothing typed: maybe OUTBOX_PASSWORD, a systemd credential or
 		// an earlier keyring entry has it; else say how to add one.
 		if _, err := written.Password(); err != nil {
@@ -180,6 +217,37 @@ func (c *ConfigInitCmd) Run(a *app, cli *CLI) error {
 	}
 	fmt.Fprintf(a.stdout, "\nAll set. Send yourself a test message:\n  outbox --to %s -s \"outbox works\" -m \"hello from $(hostname)\"\n", s.Email)
 	return nil
+}
+
+// signIn runs `outbox oauth login` for the account just written. done is
+// true when init ends here (no login wanted, or no client secret yet).
+// A failed sign-in keeps the file and says how to retry; the error stays
+// an *oauth.Error (exit 77, or 75 when temporary).
+func (c *ConfigInitCmd) signIn(a *app, cli *CLI, acct *config.Account, o *setup.OAuth, target string) (done bool, err error) {
+	retry := "outbox oauth login --account " + acct.Name
+	if c.Output != "" || cli.Config != "" {
+		retry = "outbox -c " + target + " oauth login --account " + acct.Name
+	}
+	if o.NeedsSecret() {
+		if _, err := acct.Password(); err != nil {
+			fmt.Fprintf(a.stdout, "No client secret stored: run `outbox password set --account %s` with your OAuth client's secret, then `%s`.\n", acct.Name, retry)
+			return true, nil
+		}
+	}
+	if c.NoLogin {
+		fmt.Fprintf(a.stdout, "Not signed in yet: run `%s`.\n", retry)
+		return true, nil
+	}
+	fmt.Fprintf(a.stdout, "\nSigning in with OAuth2 (%s):\n", o.Provider)
+	res, err := oauth.Login(a.ctx, acct, oauth.LoginOptions{Out: a.stderr, NoBrowser: c.NoBrowser})
+	switch {
+	case a.ctx.Err() != nil:
+		return true, exitError{code: 130, err: fmt.Errorf("sign-in interrupted; %s is written: sign in with `%s`", target, retry)}
+	case err != nil:
+		return true, fmt.Errorf("%s is written, but the sign-in failed: %w; try again with `%s`", target, err, retry)
+	}
+	fmt.Fprintf(a.stdout, "Signed in; refresh token stored in %s.\n", res.Where)
+	return c.NoCheck, nil
 }
 
 // termPassword reads without echo when stdin is a terminal; nil lets the

@@ -33,7 +33,7 @@ const oauthToken = "smtp-access-token"
 func TestOAuthScript(t *testing.T) {
 	smtpSrv := smtptest.Start(t, smtptest.Options{
 		AuthMechs:   []string{"XOAUTH2"},
-		Users:       map[string]string{"oauth@example.com": oauthToken},
+		Users:       map[string]string{"oauth@example.com": oauthToken, "me@example.com": oauthToken},
 		RequireAuth: true,
 	})
 	servers := map[string]*smtptest.Server{"starttls": smtpSrv}
@@ -51,6 +51,9 @@ func TestOAuthScript(t *testing.T) {
 			env.Defer(srv.Close)
 			env.Values["oauth"] = srv
 			env.Setenv("OAUTH_URL", srv.URL)
+			// For stories that write their own config (config init).
+			env.Setenv("SMTP_PORT", strconv.Itoa(smtpSrv.Port))
+			env.Setenv("SMTP_CA", smtpSrv.CAFile)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

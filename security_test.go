@@ -837,6 +837,9 @@ func TestSecurityNoSecretInArgv(t *testing.T) {
 		for _, f := range node.Flags {
 			n++
 			name := strings.ToLower(f.Name)
+			if strings.HasSuffix(name, "-url") {
+				continue // --oauth-token-url names an endpoint, not a secret
+			}
 			if (strings.Contains(name, "password") || strings.Contains(name, "secret") || strings.Contains(name, "token")) && !f.IsBool() {
 				t.Errorf("%s --%s takes a value: a secret would be in argv", node.Path(), f.Name)
 			}

@@ -56,7 +56,7 @@ func TestConfigInitWizardPTY(t *testing.T) {
 	term.expect("Username [wiz@example.test]: ")
 	term.send("\n")
 	term.expect("(not shown; empty to set it up later): ")
-	term.send("pty-S3cret\n")
+	term.sendSecret("pty-S3cret\n")
 	code := term.wait()
 	out := term.output()
 	t.Logf("terminal:\n%s", out)
@@ -107,6 +107,8 @@ func TestConfigInitWizardInterrupt(t *testing.T) {
 	term.send("me@gmail.com\n")
 	term.expect("Use these settings? [Y/n] ")
 	term.send("\n")
+	term.expect("[O/p] ")
+	term.send("p\n")
 	term.expect("(not shown; empty to set it up later): ")
 	term.send("\x03") // ^C: the line discipline sends SIGINT
 	if code := term.wait(); code != 130 {
@@ -114,6 +116,52 @@ func TestConfigInitWizardInterrupt(t *testing.T) {
 	}
 	if _, err := os.Stat(cfgPath); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("config written after ^C: %v", err)
+	}
+}
+
+// Issue 9 item 5: a Gmail address at the terminal is offered OAuth2; the
+// default answer writes an OAuth2 account (no password) with the client
+// ID typed in. No client secret yet, so init stops before the sign-in and
+// says what to run.
+func TestConfigInitWizardOAuthPTY(t *testing.T) {
+	bin, err := exec.LookPath("outbox")
+	if err != nil {
+		t.Skip("outbox not in PATH")
+	}
+	home := t.TempDir()
+	cfgPath := filepath.Join(home, "config.toml")
+	cmd := exec.Command(bin, "config", "init", "--output", cfgPath, "--no-browser")
+	cmd.Env = append(filteredEnv("HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "OUTBOX_CONFIG", "OUTBOX_PASSWORD", "OUTBOX_HOST", "DBUS_SESSION_BUS_ADDRESS"),
+		"HOME="+home, "XDG_STATE_HOME="+filepath.Join(home, "state"))
+	term := startPTY(t, cmd)
+	term.expect("Email address: ")
+	term.send("me@gmail.com\n")
+	term.expect("Use these settings? [Y/n] ")
+	term.send("\n")
+	term.expect("Sign in with OAuth2 (recommended) or use an app password? [O/p] ")
+	term.send("\n")
+	term.expect(`README, section "Gmail"`)
+	term.expect("Application (client) ID: ")
+	term.send("1234-abc.apps.googleusercontent.com\n")
+	term.expect("Client secret of the Desktop app (not shown; empty to set it up later): ")
+	term.sendSecret("\n")
+	term.expect("No client secret stored: run `outbox password set --account default`")
+	if code := term.wait(); code != 0 {
+		t.Fatalf("exit %d\n%s", code, term.output())
+	}
+	if strings.Contains(term.output(), "Password for") {
+		t.Errorf("asked for a password:\n%s", term.output())
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatalf("written config does not load: %v", err)
+	}
+	a := cfg.Accounts["default"]
+	if a == nil || a.Auth != "xoauth2" || a.OAuthProvider != "google" || a.OAuthClientID != "1234-abc.apps.googleusercontent.com" || a.Username != "me@gmail.com" || a.HasPasswordKey() {
+		t.Errorf("account %+v", a)
+	}
+	if _, err := a.OAuth(); err != nil {
+		t.Errorf("OAuth settings: %v", err)
 	}
 }
 
@@ -278,6 +326,15 @@ func (p *ptyProc) expect(s string) {
 			p.t.Fatalf("no %q within 20s; output:\n%s", s, p.output())
 		}
 	}
+}
+
+// sendSecret types s once the program has turned echo off.
+func (p *ptyProc) sendSecret(s string) {
+	p.t.Helper()
+	if !waitEchoOff(p.master) {
+		p.t.Fatalf("echo was not switched off for the password prompt; output:\n%s", p.output())
+	}
+	p.send(s)
 }
 
 func (p *ptyProc) send(s string) {

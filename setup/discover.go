@@ -45,6 +45,8 @@ type Settings struct {
 	// Warnings are things to tell the user before they accept: an SRV
 	// target outside the address's domain (RFC 6186 §6).
 	Warnings []string
+	// OAuth, when set, signs in with OAuth2 instead of a password.
+	OAuth *OAuth
 }
 
 // DiscoverTimeout bounds all DNS lookups of one Discover call.

@@ -255,7 +255,7 @@ func TestWizard(t *testing.T) {
 		tls, user   string
 		pw          string
 	}{
-		{"preset accepted", "me@gmail.com\n\nhunter2\n", "smtp.gmail.com", 587, "starttls", "me@gmail.com", "hunter2"},
+		{"preset accepted, app password", "me@gmail.com\n\np\nhunter2\n", "smtp.gmail.com", 587, "starttls", "me@gmail.com", "hunter2"},
 		{"srv accepted, username kept", "me@example.org\ny\n\npw\n", "smtp.example.org", 587, "starttls", "me@example.org", "pw"},
 		{"bad address retried, then menu", "nope\nme@unknown.example\nsendgrid-by-name\n" + menuNumber(t, "Twilio SendGrid") + "\nSG.key\n", "smtp.sendgrid.net", 587, "starttls", "apikey", "SG.key"},
 		{"SES by region asks username", "me@corp.example\n" + menuNumber(t, "Amazon SES (by region)") + "\neu-west-1\nAKIAEXAMPLE\nS3cr3t!\n", "email-smtp.eu-west-1.amazonaws.com", 587, "starttls", "AKIAEXAMPLE", "S3cr3t!"},
@@ -299,4 +299,130 @@ func menuNumber(t *testing.T, title string) string {
 	}
 	t.Fatalf("no menu entry %q in\n%s", title, menu.String())
 	return ""
+}
+
+// Issue 9 item 5: for Gmail, Outlook.com and Microsoft 365 the wizard
+// offers OAuth2; the file it leads to has auth = "xoauth2" and the oauth_*
+// keys, no password, and loads back with config.Load (which validates
+// them).
+func TestWizardOAuth(t *testing.T) {
+	dns := &fakeDNS{mx: map[string][]*net.MX{
+		"m365.example": {{Host: "m365-example.mail.protection.outlook.com.", Pref: 0}},
+	}}
+	tests := []struct {
+		name, input        string
+		provider, clientID string
+		tenant, secret     string
+		host               string
+	}{
+		{"gmail, default answer", "me@gmail.com\n\n\n1234-abc.apps.googleusercontent.com\nGOCSPX-secret\n", "google", "1234-abc.apps.googleusercontent.com", "", "GOCSPX-secret", "smtp.gmail.com"},
+		{"gmail, secret later", "me@gmail.com\n\nO\n1234-abc.apps.googleusercontent.com\n\n", "google", "1234-abc.apps.googleusercontent.com", "", "", "smtp.gmail.com"},
+		{"outlook.com: no tenant, no secret", "me@outlook.com\ny\nx\noauth\n\nclient-id\n", "microsoft", "client-id", "", "", "smtp-mail.outlook.com"},
+		{"microsoft 365 from MX, tenant", "me@m365.example\n\no\n0000-1111\ncon/toso\ncontoso.onmicrosoft.com\n", "microsoft", "0000-1111", "contoso.onmicrosoft.com", "", "smtp.office365.com"},
+		{"microsoft 365, common", "me@m365.example\n\no\n0000-1111\n\n", "microsoft", "0000-1111", "common", "", "smtp.office365.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out strings.Builder
+			w := &Wizard{In: strings.NewReader(tt.input), Out: &out, Resolver: dns}
+			a, err := w.Run(context.Background())
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out.String())
+			}
+			o := a.Settings.OAuth
+			if o == nil || o.Provider != tt.provider || o.ClientID != tt.clientID || o.Tenant != tt.tenant || a.Password != tt.secret || a.Settings.Host != tt.host {
+				t.Fatalf("got %+v, secret %q\n%s", o, a.Password, out.String())
+			}
+			for _, want := range []string{"[O/p]", OAuthReadme(tt.provider)} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("no %q in\n%s", want, out.String())
+				}
+			}
+			if strings.Contains(out.String(), "Password for") || strings.Contains(out.String(), "app password (Google") {
+				t.Errorf("asked for a password on the OAuth path:\n%s", out.String())
+			}
+			data := checkOAuthFile(t, &File{Settings: a.Settings})
+			if tt.tenant == "" && strings.Contains(data, "oauth_tenant") {
+				t.Errorf("tenant written:\n%s", data)
+			}
+		})
+	}
+
+	// "p" keeps the app password path, with the preset's notes.
+	var out strings.Builder
+	w := &Wizard{In: strings.NewReader("me@gmail.com\n\np\napp-pw\n"), Out: &out}
+	a, err := w.Run(context.Background())
+	if err != nil || a.Settings.OAuth != nil || a.Password != "app-pw" || !strings.Contains(out.String(), "Note: Gmail needs an app password") {
+		t.Errorf("app password: %+v, %v\n%s", a, err, out.String())
+	}
+	// Providers without OAuth are not asked.
+	out.Reset()
+	w = &Wizard{In: strings.NewReader("me@fastmail.com\n\npw\n"), Out: &out}
+	if _, err := w.Run(context.Background()); err != nil || strings.Contains(out.String(), "OAuth2") {
+		t.Errorf("fastmail: %v\n%s", err, out.String())
+	}
+}
+
+// checkOAuthFile renders f, loads it back and checks the OAuth2 keys;
+// it returns the TOML.
+func checkOAuthFile(t *testing.T, f *File) string {
+	t.Helper()
+	data, err := f.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := WriteConfig(path, data, false); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(path)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	a := c.Accounts[f.AccountName()]
+	o := f.Settings.OAuth
+	if a == nil || a.Auth != "xoauth2" || a.OAuthProvider != o.Provider || a.OAuthClientID != o.ClientID || a.OAuthTenant != o.Tenant ||
+		a.OAuthTokenURL != o.TokenURL || a.OAuthDeviceURL != o.DeviceURL || a.Username != f.Settings.Email || a.HasPasswordKey() {
+		t.Fatalf("loaded %+v from\n%s", a, data)
+	}
+	if _, err := a.OAuth(); err != nil {
+		t.Fatalf("OAuth settings: %v\n%s", err, data)
+	}
+	if strings.Contains(string(data), "password =") {
+		t.Errorf("a password key in\n%s", data)
+	}
+	return string(data)
+}
+
+func TestResolveOAuth(t *testing.T) {
+	ctx := context.Background()
+	s, err := Resolve(ctx, nil, Request{Email: "me@outlook.com", OAuth: &OAuth{ClientID: "cid"}})
+	if err != nil || s.OAuth == nil || s.OAuth.Provider != "microsoft" {
+		t.Fatalf("outlook: %+v, %v", s, err)
+	}
+	checkOAuthFile(t, &File{Account: "work", Settings: s})
+
+	s, err = Resolve(ctx, nil, Request{Email: "me@example.com", Host: "127.0.0.1", Port: 2525, OAuth: &OAuth{
+		Provider: "custom", ClientID: "outbox-test", DeviceURL: "http://127.0.0.1:1/device", TokenURL: "http://127.0.0.1:1/token"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOAuthFile(t, &File{Settings: s})
+
+	for _, tc := range []struct {
+		q    Request
+		want string
+	}{
+		{Request{Email: "me@example.com", Host: "smtp.example.com", OAuth: &OAuth{ClientID: "x"}}, "--oauth-provider"},
+		{Request{Email: "me@gmail.com", OAuth: &OAuth{}}, "--oauth-client-id"},
+		{Request{Email: "me@gmail.com", OAuth: &OAuth{ClientID: "x", Tenant: "t"}}, "microsoft only"},
+		{Request{Email: "me@example.com", Preset: "microsoft365", OAuth: &OAuth{ClientID: "x", Tenant: "a/b"}}, "is not a tenant"},
+		{Request{Email: "me@gmail.com", OAuth: &OAuth{ClientID: "x", TokenURL: "https://t.example/"}}, "custom only"},
+		{Request{Email: "me@example.com", Host: "h.example", OAuth: &OAuth{Provider: "custom", ClientID: "x", TokenURL: "ftp://t"}}, "not an http(s) URL"},
+		{Request{Email: "me@example.com", Host: "h.example", OAuth: &OAuth{Provider: "custom", ClientID: "x", TokenURL: "https://t.example/"}}, "--oauth-device-url"},
+	} {
+		if _, err := Resolve(ctx, nil, tc.q); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want %q", tc.q.OAuth, err, tc.want)
+		}
+	}
 }

@@ -20,6 +20,10 @@ type Request struct {
 	Port     int
 	TLS      string
 	Username string
+	// OAuth, when set, writes an OAuth2 account; an empty Provider is
+	// taken from the preset (gmail → google, outlook and microsoft365 →
+	// microsoft).
+	OAuth *OAuth
 }
 
 // Resolve turns a Request into Settings without asking anything: the
@@ -78,6 +82,19 @@ func Resolve(ctx context.Context, r Resolver, q Request) (*Settings, error) {
 	}
 	if s.Username == "" && s.Preset != nil {
 		return nil, fmt.Errorf("setup: preset %q needs --username: the %s", s.Preset.Name, s.Preset.User)
+	}
+	if q.OAuth != nil {
+		o := *q.OAuth
+		if o.Provider == "" && s.Preset != nil {
+			o.Provider = s.Preset.OAuth
+		}
+		if o.Provider == "" {
+			return nil, fmt.Errorf("setup: --oauth: no OAuth2 sign-in known for %s; give --oauth-provider microsoft, google or custom", s.Host)
+		}
+		if err := o.validate(); err != nil {
+			return nil, err
+		}
+		s.OAuth = &o
 	}
 	return s, nil
 }
@@ -174,9 +191,30 @@ func (w *Wizard) Run(ctx context.Context) (*Answers, error) {
 		}
 		s.Username = u
 	}
+	if s.Preset != nil && s.Preset.OAuth != "" {
+		o, err := w.oauth(s.Preset)
+		if err != nil {
+			return nil, err
+		}
+		if o != nil {
+			s.OAuth = o
+			if !o.NeedsSecret() {
+				return &Answers{Settings: s}, nil
+			}
+			// Google's Desktop app clients have a secret that the
+			// token endpoint wants; it is kept like a password.
+			pw, err := w.password("Client secret of the Desktop app (not shown; empty to set it up later): ")
+			if err != nil {
+				return nil, err
+			}
+			return &Answers{Settings: s, Password: pw}, nil
+		}
+	}
 	if s.Preset != nil {
 		for _, n := range s.Preset.Notes {
-			w.say("Note: %s", n)
+			if n != oauthNoteGoogle && n != oauthNoteMicrosoft {
+				w.say("Note: %s", n)
+			}
 		}
 	}
 	prompt := fmt.Sprintf("Password for %s at %s (not shown; empty to set it up later): ", s.Username, s.Host)
@@ -185,6 +223,56 @@ func (w *Wizard) Run(ctx context.Context) (*Answers, error) {
 		return nil, err
 	}
 	return &Answers{Settings: s, Password: pw}, nil
+}
+
+// oauth offers the OAuth2 sign-in for a provider that has one, and asks
+// for the app registration's client ID (and Microsoft 365's tenant). It
+// returns nil when the user prefers an app password.
+func (w *Wizard) oauth(p *Preset) (*OAuth, error) {
+	for {
+		a, err := w.ask("Sign in with OAuth2 (recommended) or use an app password? [O/p] ", "o")
+		if err != nil {
+			return nil, err
+		}
+		switch strings.ToLower(a) {
+		case "o", "oauth", "oauth2":
+		case "p", "password", "app password":
+			return nil, nil
+		default:
+			w.say("  answer o (OAuth2) or p (app password)")
+			continue
+		}
+		break
+	}
+	o := &OAuth{Provider: p.OAuth}
+	w.say("OAuth2 needs the application (client) ID of an app registration: see the %s.", OAuthReadme(o.Provider))
+	for o.ClientID == "" {
+		id, err := w.ask("Application (client) ID: ", "")
+		if err != nil {
+			return nil, err
+		}
+		if !clean(id) || strings.ContainsAny(id, " \t") {
+			w.say("  %q is not a client ID", id)
+			continue
+		}
+		o.ClientID = id
+	}
+	if p.Name == "microsoft365" {
+		for {
+			t, err := w.ask("Tenant (your domain like contoso.onmicrosoft.com, or common) [common]: ", "common")
+			if err != nil {
+				return nil, err
+			}
+			o.Tenant = t
+			if err := o.validate(); err != nil {
+				w.say("  %q is not a tenant", t)
+				o.Tenant = ""
+				continue
+			}
+			break
+		}
+	}
+	return o, nil
 }
 
 func (w *Wizard) show(s *Settings) {

@@ -57,6 +57,12 @@ func (f *File) Validate() error {
 	if _, _, err := ParseEmail(s.Email); err != nil {
 		return fmt.Errorf("setup: %w", err)
 	}
+	if s.OAuth != nil {
+		if s.Username == "" {
+			return errors.New("setup: OAuth2 needs a username (the mailbox address): give --username")
+		}
+		return s.OAuth.validate()
+	}
 	return nil
 }
 
@@ -98,7 +104,11 @@ func (f *File) Render() ([]byte, error) {
 	if s.Source != "" {
 		line("# Settings from %s.", oneLine(s.Source))
 	}
-	if s.Preset != nil {
+	switch {
+	case s.OAuth != nil:
+		// The preset's notes are about app passwords; this account has none.
+		line("# Sign-in with OAuth2: the app registration is explained in the %s.", OAuthReadme(s.OAuth.Provider))
+	case s.Preset != nil:
 		for _, n := range s.Preset.Notes {
 			line("# %s", n)
 		}
@@ -114,6 +124,9 @@ func (f *File) Render() ([]byte, error) {
 	}
 	if s.Username != "" {
 		line("username = %s", quote(s.Username))
+		if s.OAuth != nil {
+			s.OAuth.render(line)
+		}
 	} else {
 		line("auth = \"none\"   # no username: the server relays without AUTH")
 	}
