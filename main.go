@@ -51,33 +51,15 @@ func main() {
 }
 
 // run is main without the process: tests call it with their own streams.
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	a := &app{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
 	// Running setuid/setgid is not supported (README "Security model"):
 	// refuse before any flag, file or variable is looked at.
-	if err := config.CheckProcess(); err != nil {
-		fmt.Fprintf(stderr, "outbox: %s\n", oneLine(err))
-		return exitCode(err)
-	}
-
-	var err error
-	name := strings.TrimSuffix(filepath.Base(args[0]), ".exe")
-	if name != "sendmail" && name != "mailq" && name != "newaliases" && len(args) > 1 && args[1] == "sendmail" {
-		// sendmail's flags are not kong's (-h N is a hop count, not help):
-		// hand them over untouched, exactly as under the name sendmail.
-		name, args = "sendmail", args[1:]
-	}
-	switch name {
-	case "sendmail":
-		err = a.sendmail(args[1:])
-	case "mailq":
-		err = a.mailq(args[1:])
-	case "newaliases":
-		err = a.newaliases()
-	default:
-		err = a.kong(args[1:])
+	err := config.CheckProcess()
+	if err == nil {
+		err = a.dispatch(args)
 	}
 	if err != nil {
 		var ex exitError
@@ -88,6 +70,26 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		}
 	}
 	return exitCode(err)
+}
+
+// dispatch picks the personality from argv[0]: sendmail, mailq,
+// newaliases, or outbox's own command line.
+func (a *app) dispatch(args []string) error {
+	name := strings.TrimSuffix(filepath.Base(args[0]), ".exe")
+	if name != "sendmail" && name != "mailq" && name != "newaliases" && len(args) > 1 && args[1] == "sendmail" {
+		// sendmail's flags are not kong's (-h N is a hop count, not help):
+		// hand them over untouched, exactly as under the name sendmail.
+		name, args = "sendmail", args[1:]
+	}
+	switch name {
+	case "sendmail":
+		return a.sendmail(args[1:])
+	case "mailq":
+		return a.mailq(args[1:])
+	case "newaliases":
+		return a.newaliases()
+	}
+	return a.kong(args[1:])
 }
 
 // kong parses the outbox command line and runs the selected command.
