@@ -296,7 +296,7 @@ func (l *loader) account(key toml.Key, name string, v any) *Account {
 		l.fail(key, "must be a table ([%s]), not %s", key, tomlType(v))
 		return nil
 	}
-	if !validAccountName(name) {
+	if !ValidAccountName(name) {
 		l.fail(key, "account name %q: use letters, digits and - _ . @ only", name)
 		return nil
 	}
@@ -642,9 +642,10 @@ func validLocal(s string) bool {
 	})
 }
 
-// validAccountName keeps names usable in file names ($CREDENTIALS_DIRECTORY/outbox-NAME)
-// and on the command line.
-func validAccountName(s string) bool {
+// ValidAccountName reports whether s can name an account. Names become
+// file names ($CREDENTIALS_DIRECTORY/outbox-NAME) and command-line words,
+// so they are short ASCII and start with neither "." nor "-".
+func ValidAccountName(s string) bool {
 	return s != "" && len(s) <= 64 && s[0] != '.' && s[0] != '-' && !strings.ContainsFunc(s, func(r rune) bool {
 		return !(r < 128 && (isBareKeyByte(byte(r)) || r == '.' || r == '@'))
 	})

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/outboxmail/outbox/config"
 )
 
 // File is the configuration `config init` writes: one account, the
@@ -41,8 +43,8 @@ func (f *File) Validate() error {
 	switch {
 	case s == nil:
 		return errors.New("setup: no settings")
-	case !validAccountName(name):
-		return fmt.Errorf("setup: account name %q: use letters, digits and - _ . @ only", name)
+	case !config.ValidAccountName(name):
+		return fmt.Errorf("setup: account name %q: use letters, digits and - _ . @ only, not starting with . or -", name)
 	case !validHost(s.Host) && net.ParseIP(s.Host) == nil:
 		return fmt.Errorf("setup: host %q is not a host name like smtp.example.com or an IP address", s.Host)
 	case s.Port < 1 || s.Port > 65535:
@@ -68,18 +70,6 @@ func (f *File) Validate() error {
 
 func clean(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
-}
-
-func validAccountName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.@", r)) {
-			return false
-		}
-	}
-	return true
 }
 
 // Render returns the TOML text. Comments explain each choice so that the
