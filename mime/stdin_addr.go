@@ -123,7 +123,7 @@ func stdinParseList(v string) ([]string, error) {
 		return stdinAddrSpecs(l), nil
 	}
 	var out []string
-	for _, elem := range stdinSplitList(v) {
+	for _, elem := range addrSplit(v) {
 		a, err := stdinParseLenient(elem)
 		if err != nil {
 			return nil, err
@@ -206,35 +206,6 @@ func stdinIsLocal(s string) bool {
 		}
 	}
 	return true
-}
-
-// stdinSplitList splits an address list at the commas that are outside
-// quoted strings, comments and angle brackets.
-func stdinSplitList(s string) []string {
-	var out []string
-	depth, quoted, angle, start := 0, false, false, 0
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '\\' && (quoted || depth > 0):
-			i++
-		case c == '"' && depth == 0:
-			quoted = !quoted
-		case quoted:
-		case c == '(':
-			depth++
-		case c == ')' && depth > 0:
-			depth--
-		case depth > 0:
-		case c == '<':
-			angle = true
-		case c == '>':
-			angle = false
-		case c == ',' && !angle:
-			out = append(out, s[start:i])
-			start = i + 1
-		}
-	}
-	return append(out, s[start:])
 }
 
 // stdinStripComments removes RFC 5322 §3.2.2 comments outside quoted strings.
