@@ -17,7 +17,6 @@ import (
 	"github.com/outboxmail/outbox/config"
 	"github.com/outboxmail/outbox/mime"
 	"github.com/outboxmail/outbox/notify"
-	"github.com/outboxmail/outbox/queue"
 )
 
 // RunCmd is the notifier (SPEC §6): run a command, pass its output
@@ -159,26 +158,7 @@ func (c *RunCmd) mail(m *mailer, res *notify.Result, d notify.Decision, subject 
 	if err := msg.Validate(); err != nil {
 		return err
 	}
-	dr, err := m.queue.NewDraft()
-	if err != nil {
-		return err
-	}
-	size, err := msg.WriteTo(dr)
-	if err != nil {
-		dr.Discard()
-		return err
-	}
-	info := msg.Info()
-	e := &queue.Entry{
-		ID:       dr.ID(),
-		Account:  acct,
-		From:     from.Address,
-		Rcpts:    queue.Pending(dedupe(addrList(rcpts))),
-		SMTPUTF8: info.SMTPUTF8,
-		Body8Bit: info.Body8Bit,
-		Size:     size,
-	}
-	return m.deliver(dr, e, c.NoQueue)
+	return m.sendComposed(msg, acct, from.Address, dedupe(addrList(rcpts)), c.NoQueue)
 }
 
 // checkAttachment: the file the command was to make is there and regular.

@@ -11,7 +11,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/outboxmail/outbox/mime"
-	"github.com/outboxmail/outbox/queue"
 )
 
 // SendCmd composes a message from flags (mailx-like) and sends it (SPEC §1).
@@ -55,26 +54,7 @@ func (c *SendCmd) Run(a *app, cli *CLI) error {
 	if err != nil {
 		return err
 	}
-	d, err := m.queue.NewDraft()
-	if err != nil {
-		return err
-	}
-	size, err := msg.WriteTo(d)
-	if err != nil {
-		d.Discard()
-		return err
-	}
-	info := msg.Info()
-	e := &queue.Entry{
-		ID:       d.ID(),
-		Account:  acct,
-		From:     env.From,
-		Rcpts:    queue.Pending(env.To),
-		SMTPUTF8: info.SMTPUTF8,
-		Body8Bit: info.Body8Bit,
-		Size:     size,
-	}
-	return m.deliver(d, e, c.NoQueue)
+	return m.sendComposed(msg, acct, env.From, env.To, c.NoQueue)
 }
 
 // compose builds the message from the flags; addresses are parsed and local

@@ -277,6 +277,31 @@ func (m *mailer) envelope(msg *mime.Compose) (envelope, error) {
 	return env, nil
 }
 
+// sendComposed spools a composed message into a queue draft and delivers
+// it: the path of `outbox send` and of `outbox run`'s reports.
+func (m *mailer) sendComposed(msg *mime.Compose, account, from string, to []string, noQueue bool) error {
+	d, err := m.queue.NewDraft()
+	if err != nil {
+		return err
+	}
+	size, err := msg.WriteTo(d)
+	if err != nil {
+		d.Discard()
+		return err
+	}
+	info := msg.Info()
+	e := &queue.Entry{
+		ID:       d.ID(),
+		Account:  account,
+		From:     from,
+		Rcpts:    queue.Pending(to),
+		SMTPUTF8: info.SMTPUTF8,
+		Body8Bit: info.Body8Bit,
+		Size:     size,
+	}
+	return m.deliver(d, e, noQueue)
+}
+
 // deliver tries the message now and reports the outcome. Whatever happens,
 // the message ends delivered, queued, or kept in failed/: never lost.
 func (m *mailer) deliver(d *queue.Draft, e *queue.Entry, noQueue bool) error {
