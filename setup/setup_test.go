@@ -197,8 +197,14 @@ func checkRoundTrip(t *testing.T, f *File) {
 	if a == nil || a.Host != s.Host || a.Port != s.Port || a.TLS != s.TLS || a.Username != s.Username || a.TLSCAFile != f.CAFile || c.DefaultAccount != f.AccountName() {
 		t.Fatalf("loaded %+v from\n%s", a, data)
 	}
-	if got := c.Aliases["default"]; len(got) != 1 || got[0] != s.Email {
-		t.Fatalf("aliases %q", got)
+	// The file holds the address as net/mail reads it ("me@ example.com"
+	// is written as me@example.com).
+	want, _, err := ParseEmail(s.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Aliases["default"]; len(got) != 1 || got[0] != want {
+		t.Fatalf("aliases %q, want %q", got, want)
 	}
 }
 

@@ -79,6 +79,12 @@ func (f *File) Render() ([]byte, error) {
 		return nil, err
 	}
 	s := f.Settings
+	// The address as net/mail reads it: what was typed may carry spaces
+	// or comments that a from = line would not load back with.
+	email, _, err := ParseEmail(s.Email)
+	if err != nil {
+		return nil, fmt.Errorf("setup: %w", err)
+	}
 	var b strings.Builder
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	line("# outbox configuration, written by `outbox config init`.")
@@ -88,7 +94,7 @@ func (f *File) Render() ([]byte, error) {
 	line("")
 	line("# Mail for local users (cron's \"root\", daemons) goes to this address.")
 	line("[aliases]")
-	line("default = %s", quote(s.Email))
+	line("default = %s", quote(email))
 	line("")
 	line("[accounts.%s]", quoteKey(f.AccountName()))
 	if s.Source != "" {
@@ -120,7 +126,7 @@ func (f *File) Render() ([]byte, error) {
 	} else {
 		line("auth = \"none\"   # no username: the server relays without AUTH")
 	}
-	line("from = %s", quote(s.Email))
+	line("from = %s", quote(email))
 	for _, n := range f.PasswordNote {
 		line("# %s", oneLine(n))
 	}
