@@ -74,13 +74,7 @@ func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
-			home := filepath.Join(env.WorkDir, "home")
-			env.Setenv("HOME", home)
-			env.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
-			env.Setenv("XDG_STATE_HOME", filepath.Join(home, ".local", "state"))
-			env.Setenv("OUTBOX_QUEUE_DIR", filepath.Join(env.WorkDir, "queue"))
-			// A flush as root must never pick up the machine's real maildrop.
-			env.Setenv("OUTBOX_MAILDROP_DIR", filepath.Join(env.WorkDir, "maildrop"))
+			isolateScript(env)
 			if set := sets[strings.TrimPrefix(filepath.Base(env.WorkDir), "script-")]; set != nil {
 				env.Setenv("SMTP_PORT", strconv.Itoa(set["starttls"].Port))
 			}
@@ -110,6 +104,19 @@ func TestScript(t *testing.T) {
 		},
 		RequireExplicitExec: true,
 	})
+}
+
+// isolateScript gives a CLI story a home, config, state, queue and
+// maildrop of its own under $WORK, so stories never share files with each
+// other or with the machine (a flush as root must never pick up the real
+// /var/spool/outbox/maildrop).
+func isolateScript(env *testscript.Env) {
+	home := filepath.Join(env.WorkDir, "home")
+	env.Setenv("HOME", home)
+	env.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	env.Setenv("XDG_STATE_HOME", filepath.Join(home, ".local", "state"))
+	env.Setenv("OUTBOX_QUEUE_DIR", filepath.Join(env.WorkDir, "queue"))
+	env.Setenv("OUTBOX_MAILDROP_DIR", filepath.Join(env.WorkDir, "maildrop"))
 }
 
 // exits N PROG [ARG...] runs PROG and asserts its exit status is exactly N;

@@ -40,12 +40,7 @@ func TestOAuthScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/oauth",
 		Setup: func(env *testscript.Env) error {
-			home := filepath.Join(env.WorkDir, "home")
-			env.Setenv("HOME", home)
-			env.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
-			env.Setenv("XDG_STATE_HOME", filepath.Join(home, ".local", "state"))
-			env.Setenv("OUTBOX_QUEUE_DIR", filepath.Join(env.WorkDir, "queue"))
-			env.Setenv("OUTBOX_MAILDROP_DIR", filepath.Join(env.WorkDir, "maildrop"))
+			isolateScript(env)
 			srv := oauthtest.New()
 			srv.AccessToken = oauthToken
 			env.Defer(srv.Close)

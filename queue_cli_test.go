@@ -54,13 +54,7 @@ func TestQueueScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/queue-script",
 		Setup: func(env *testscript.Env) error {
-			home := filepath.Join(env.WorkDir, "home")
-			env.Setenv("HOME", home)
-			env.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
-			env.Setenv("XDG_STATE_HOME", filepath.Join(home, ".local", "state"))
-			env.Setenv("OUTBOX_QUEUE_DIR", filepath.Join(env.WorkDir, "queue"))
-			// As root, flush picks up the maildrop: never the machine's.
-			env.Setenv("OUTBOX_MAILDROP_DIR", filepath.Join(env.WorkDir, "maildrop"))
+			isolateScript(env)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
