@@ -22,18 +22,25 @@ type CheckCmd struct {
 }
 
 func (c *CheckCmd) Run(a *app, cli *CLI) error {
-	cfg, err := config.LoadDefault(cli.Config)
-	if err != nil {
-		return err
-	}
-	if cfg == nil {
-		return errNoConfig
-	}
-	acct, err := cfg.Select(c.Account, "")
+	acct, err := loadAccount(cli.Config, c.Account)
 	if err != nil {
 		return err
 	}
 	return a.check(acct, c.JSON, c.Verbose)
+}
+
+// loadAccount loads the configuration and selects the account name (""
+// for the default), for the commands that work on one account (check,
+// password, oauth).
+func loadAccount(configPath, name string) (*config.Account, error) {
+	cfg, err := config.LoadDefault(configPath)
+	if err != nil {
+		return nil, err
+	}
+	if cfg == nil {
+		return nil, errNoConfig
+	}
+	return cfg.Select(name, "")
 }
 
 // certWarnDays: a certificate closer than this to its end is reported, so

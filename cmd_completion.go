@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/alecthomas/kong"
 
@@ -42,12 +41,7 @@ func (a *app) printAccounts(configPath string) error {
 	if err != nil || cfg == nil {
 		return nil
 	}
-	names := make([]string, 0, len(cfg.Accounts))
-	for n := range cfg.Accounts {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range cfg.AccountNames() {
 		fmt.Fprintln(a.stdout, n)
 	}
 	return nil

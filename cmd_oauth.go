@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/outboxmail/outbox/config"
 	"github.com/outboxmail/outbox/oauth"
 )
 
@@ -24,7 +23,7 @@ type OAuthLoginCmd struct {
 }
 
 func (c *OAuthLoginCmd) Run(a *app, cli *CLI) error {
-	acct, err := oauthAccount(cli.Config, c.Account)
+	acct, err := loadAccount(cli.Config, c.Account)
 	if err != nil {
 		return err
 	}
@@ -45,7 +44,7 @@ type OAuthStatusCmd struct {
 }
 
 func (c *OAuthStatusCmd) Run(a *app, cli *CLI) error {
-	acct, err := oauthAccount(cli.Config, c.Account)
+	acct, err := loadAccount(cli.Config, c.Account)
 	if err != nil {
 		return err
 	}
@@ -86,7 +85,7 @@ type OAuthLogoutCmd struct {
 }
 
 func (c *OAuthLogoutCmd) Run(a *app, cli *CLI) error {
-	acct, err := oauthAccount(cli.Config, c.Account)
+	acct, err := loadAccount(cli.Config, c.Account)
 	if err != nil {
 		return err
 	}
@@ -100,15 +99,4 @@ func (c *OAuthLogoutCmd) Run(a *app, cli *CLI) error {
 	}
 	a.notef("account %q signed out: deleted %s", acct.Name, strings.Join(removed, " and "))
 	return nil
-}
-
-func oauthAccount(path, name string) (*config.Account, error) {
-	cfg, err := config.LoadDefault(path)
-	if err != nil {
-		return nil, err
-	}
-	if cfg == nil {
-		return nil, errNoConfig
-	}
-	return cfg.Select(name, "")
 }

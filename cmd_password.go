@@ -56,14 +56,7 @@ func (c *PasswordDeleteCmd) Run(a *app, cli *CLI) error {
 }
 
 func passwordAccount(path, name string) (*config.Account, error) {
-	cfg, err := config.LoadDefault(path)
-	if err != nil {
-		return nil, err
-	}
-	if cfg == nil {
-		return nil, errNoConfig
-	}
-	acct, err := cfg.Select(name, "")
+	acct, err := loadAccount(path, name)
 	if err != nil {
 		return nil, err
 	}

@@ -63,7 +63,7 @@ func Load(path string) (*Config, error) {
 	// The mode of the file we actually read (f.Stat, not a second
 	// lookup by name), so a swapped file can't slip past the check.
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		for _, name := range c.accountNames() {
+		for _, name := range c.AccountNames() {
 			if c.Accounts[name].password == "" {
 				continue
 			}
@@ -201,13 +201,8 @@ func (l *loader) config(tree map[string]any) *Config {
 		case "trusted_users":
 			c.TrustedUsers, _ = l.strs(key, v)
 		case "queue_max_age":
-			if s, ok := l.str(key, v); ok {
-				d, err := parseDuration(s)
-				if err != nil || d <= 0 {
-					l.fail(key, "%q is not a positive duration like 5d or 72h", s)
-				} else {
-					c.QueueMaxAge = d
-				}
+			if d, ok := l.duration(key, v, "5d or 72h"); ok {
+				c.QueueMaxAge = d
 			}
 		case "aliases":
 			l.aliases(c, key, v)
@@ -388,13 +383,8 @@ func (l *loader) account(key toml.Key, name string, v any) *Account {
 				a.Helo = s
 			}
 		case "timeout":
-			if s, ok := l.str(kk, v); ok {
-				d, err := parseDuration(s)
-				if err != nil || d <= 0 {
-					l.fail(kk, "%q is not a positive duration like 30s or 2m", s)
-				} else {
-					a.Timeout = d
-				}
+			if d, ok := l.duration(kk, v, "30s or 2m"); ok {
+				a.Timeout = d
 			}
 		case "oauth_provider":
 			a.OAuthProvider, _ = l.enum(kk, v, oauthProvs)
@@ -490,6 +480,21 @@ func (l *loader) strs(key toml.Key, v any) ([]string, bool) {
 		out = append(out, s)
 	}
 	return out, true
+}
+
+// duration reads a positive duration (parseDuration); examples are for
+// the message.
+func (l *loader) duration(key toml.Key, v any, examples string) (time.Duration, bool) {
+	s, ok := l.str(key, v)
+	if !ok {
+		return 0, false
+	}
+	d, err := parseDuration(s)
+	if err != nil || d <= 0 {
+		l.fail(key, "%q is not a positive duration like %s", s, examples)
+		return 0, false
+	}
+	return d, true
 }
 
 func (l *loader) enum(key toml.Key, v any, allowed []string) (string, bool) {
@@ -670,10 +675,11 @@ func expandHome(s string) string {
 	return s
 }
 
-func (c *Config) accountNames() []string { return sortedKeys(c.Accounts) }
+// AccountNames lists the configured account names, sorted.
+func (c *Config) AccountNames() []string { return sortedKeys(c.Accounts) }
 
 func (c *Config) accountList() string {
-	names := c.accountNames()
+	names := c.AccountNames()
 	if len(names) == 0 {
 		return "none"
 	}

@@ -51,7 +51,7 @@ func (c *Config) pick(name, from string) (*Account, error) {
 	}
 	if addr := bareAddress(from); addr != "" {
 		var match *Account
-		for _, n := range c.accountNames() {
+		for _, n := range c.AccountNames() {
 			a := c.Accounts[n]
 			if !strings.EqualFold(a.FromAddress(), addr) {
 				continue

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // UserRule says what a provider expects as the SMTP username.
@@ -58,6 +59,13 @@ const (
 	oauthNoteMicrosoft = "OAuth instead of a password: set auth = \"xoauth2\" and oauth_provider = \"microsoft\" for the account, then run `outbox oauth login`."
 )
 
+// Texts shared by a provider's regional presets.
+const (
+	mailgunUser = "SMTP login (Sending → Domain settings → SMTP credentials, e.g. postmaster@mg.example.com)"
+	mailgunNote = "Use the SMTP credentials of your sending domain, not your Mailgun account login."
+	zohoNote    = "With two-factor authentication on, Zoho needs an application-specific password (My Account → Security → App Passwords)."
+)
+
 // sesRegions are the AWS regions with an Amazon SES SMTP endpoint
 // (email-smtp.REGION.amazonaws.com). --preset ses-REGION also accepts a
 // region missing here, as long as it is spelled like one.
@@ -70,7 +78,12 @@ var sesRegions = []string{
 	"us-gov-west-1",
 }
 
-var regionRE = regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]{1,2}$`)
+// regionRE and presets are built on first use, not at start-up: every
+// outbox run (sendmail from cron too) imports this package, and only
+// config init reads them.
+var regionRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[a-z]{2}(-gov)?-[a-z]+-[0-9]{1,2}$`)
+})
 
 // zohoDCs are Zoho's data centres: the host suffix per region.
 var zohoDCs = []struct{ suffix, name, title string }{
@@ -81,7 +94,7 @@ var zohoDCs = []struct{ suffix, name, title string }{
 // documentation; where a provider offers both, implicit TLS on 465 is
 // chosen (RFC 8314 §3.3 prefers it) unless the provider documents 587 as
 // its main submission port.
-var presets = buildPresets()
+var presets = sync.OnceValue(buildPresets)
 
 func buildPresets() []*Preset {
 	ps := []*Preset{
@@ -125,11 +138,11 @@ func buildPresets() []*Preset {
 			Rule: UserFixed, User: "apikey",
 			Notes: []string{"The username is literally \"apikey\"; the password is an API key with Mail Send permission (Settings → API Keys)."}},
 		{Name: "mailgun", Title: "Mailgun (US)", Host: "smtp.mailgun.org", Port: 587, TLS: "starttls",
-			Rule: UserAsk, User: "SMTP login (Sending → Domain settings → SMTP credentials, e.g. postmaster@mg.example.com)",
-			Notes: []string{"Use the SMTP credentials of your sending domain, not your Mailgun account login."}},
+			Rule: UserAsk, User: mailgunUser,
+			Notes: []string{mailgunNote}},
 		{Name: "mailgun-eu", Title: "Mailgun (EU)", Host: "smtp.eu.mailgun.org", Port: 587, TLS: "starttls",
-			Rule: UserAsk, User: "SMTP login (Sending → Domain settings → SMTP credentials, e.g. postmaster@mg.example.com)",
-			Notes: []string{"Use the SMTP credentials of your sending domain, not your Mailgun account login."}},
+			Rule: UserAsk, User: mailgunUser,
+			Notes: []string{mailgunNote}},
 		{Name: "postmark", Title: "Postmark", Host: "smtp.postmarkapp.com", Port: 587, TLS: "starttls",
 			Rule: UserAsk, User: "Server API token (Servers → your server → API Tokens)",
 			Notes: []string{"Postmark takes the Server API token as both the username and the password."}},
@@ -140,7 +153,7 @@ func buildPresets() []*Preset {
 	for _, dc := range zohoDCs {
 		personal := &Preset{Name: "zoho" + dc.name, Title: "Zoho Mail, personal (" + dc.title + ")",
 			Host: "smtp.zoho." + dc.suffix, Port: 465, TLS: "tls",
-			Notes: []string{"With two-factor authentication on, Zoho needs an application-specific password (My Account → Security → App Passwords)."}}
+			Notes: []string{zohoNote}}
 		if dc.name == "" {
 			personal.Domains = []string{"zoho.com", "zohomail.com"}
 		}
@@ -148,7 +161,7 @@ func buildPresets() []*Preset {
 		ps = append(ps, &Preset{Name: "zoho-pro" + dc.name, Title: "Zoho Mail, organisation domain (" + dc.title + ")",
 			Host: "smtppro.zoho." + dc.suffix, Port: 465, TLS: "tls",
 			MX:    []string{"zoho." + dc.suffix},
-			Notes: []string{"With two-factor authentication on, Zoho needs an application-specific password (My Account → Security → App Passwords)."}})
+			Notes: []string{zohoNote}})
 	}
 	for _, r := range sesRegions {
 		ps = append(ps, sesPreset(r))
@@ -164,18 +177,18 @@ func sesPreset(region string) *Preset {
 }
 
 // Presets returns the built-in presets in display order.
-func Presets() []*Preset { return presets }
+func Presets() []*Preset { return presets() }
 
 // LookupPreset finds a preset by name ("gmail", "ses-eu-west-1"; "ses"
 // alone is refused with the list of regions).
 func LookupPreset(name string) (*Preset, error) {
 	n := strings.ToLower(strings.TrimSpace(name))
-	for _, p := range presets {
+	for _, p := range presets() {
 		if p.Name == n {
 			return p, nil
 		}
 	}
-	if r, ok := strings.CutPrefix(n, "ses-"); ok && regionRE.MatchString(r) {
+	if r, ok := strings.CutPrefix(n, "ses-"); ok && regionRE().MatchString(r) {
 		return sesPreset(r), nil
 	}
 	if n == "ses" || n == "amazon-ses" {
@@ -187,7 +200,7 @@ func LookupPreset(name string) (*Preset, error) {
 // PresetNames lists the preset names, SES folded into "ses-REGION".
 func PresetNames() []string {
 	var names []string
-	for _, p := range presets {
+	for _, p := range presets() {
 		if !strings.HasPrefix(p.Name, "ses-") {
 			names = append(names, p.Name)
 		}
@@ -199,7 +212,7 @@ func PresetNames() []string {
 // domain.
 func presetForDomain(domain string) *Preset {
 	d := strings.ToLower(domain)
-	for _, p := range presets {
+	for _, p := range presets() {
 		for _, pd := range p.Domains {
 			if pd == d {
 				return p
@@ -212,7 +225,7 @@ func presetForDomain(domain string) *Preset {
 // presetForMX returns the preset one of whose MX suffixes matches host.
 func presetForMX(host string) *Preset {
 	h := strings.TrimSuffix(strings.ToLower(host), ".")
-	for _, p := range presets {
+	for _, p := range presets() {
 		for _, s := range p.MX {
 			if h == s || strings.HasSuffix(h, "."+s) {
 				return p

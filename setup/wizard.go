@@ -309,7 +309,7 @@ func (w *Wizard) choose(addr string) (*Settings, error) {
 	}
 	var items []item
 	seenSES, seenZoho := false, false
-	for _, p := range presets {
+	for _, p := range presets() {
 		switch {
 		case strings.HasPrefix(p.Name, "ses-"):
 			if !seenSES {
