@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/outboxmail/outbox/config"
 	"github.com/outboxmail/outbox/maildrop"
 	"github.com/outboxmail/outbox/mime"
 	"github.com/outboxmail/outbox/queue"
@@ -279,7 +280,7 @@ func plural(n int) string {
 // and flush: root's queue is not theirs to see or run.
 func systemQueueNote() string {
 	return fmt.Sprintf("the system queue is not visible to %s (%s is root's): messages you send are left in %s and sent by root's `outbox queue flush`, which the outbox-pickup.path unit starts at once",
-		localUser(), systemConfigPath(), maildrop.Directory())
+		localUser(), config.SystemFile(), maildrop.Directory())
 }
 
 func errSystemQueue() error {

@@ -56,7 +56,7 @@ func (a *app) openMailer(configPath string, verbose bool) (*mailer, error) {
 		}
 		q, qerr := queue.OpenMaildrop(maildrop.Directory())
 		if qerr != nil {
-			return nil, fmt.Errorf("%w (system mode: %s is not readable by %s)", qerr, systemConfigPath(), localUser())
+			return nil, fmt.Errorf("%w (system mode: %s is not readable by %s)", qerr, config.SystemFile(), localUser())
 		}
 		return &mailer{a: a, queue: q, verbose: verbose}, nil
 	}
@@ -64,14 +64,14 @@ func (a *app) openMailer(configPath string, verbose bool) (*mailer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg != nil && cfg.QueueMaxAge > 0 {
-		q.MaxAge = cfg.QueueMaxAge
-	}
 	// An 8-bit message for a smarthost without 8BITMIME is re-encoded as
 	// quoted-printable where that is safe (single-part, 7-bit header).
 	q.Convert8Bit = mime.Downgrade7Bit
 	m := &mailer{a: a, cfg: cfg, queue: q, verbose: verbose}
 	if cfg != nil {
+		if cfg.QueueMaxAge > 0 {
+			q.MaxAge = cfg.QueueMaxAge
+		}
 		q.Log = m.logHook(cfg.Log)
 	}
 	if !verbose {
@@ -249,11 +249,6 @@ func (m *mailer) fromAddress(flag, account string) (*mail.Address, error) {
 	return &mail.Address{Address: localUser() + "@" + m.cfg.Domain()}, nil
 }
 
-// systemConfigPath is the system-wide configuration file:
-// $OUTBOX_SYSTEM_CONFIG (an absolute path; for packagers and tests, which
-// must not touch /etc) else /etc/outbox/config.toml.
-func systemConfigPath() string { return config.SystemFile() }
-
 // systemMode reports whether a config error means system mode (SPEC §7):
 // the file that can't be read for lack of permission is the system
 // config (not one of the user's own: that stays an error, exit 78), and
@@ -263,7 +258,7 @@ func systemMode(err error) bool {
 	if os.Geteuid() == 0 || !errors.Is(err, fs.ErrPermission) || !errors.As(err, &ce) {
 		return false
 	}
-	return filepath.Clean(ce.File) == filepath.Clean(systemConfigPath())
+	return filepath.Clean(ce.File) == filepath.Clean(config.SystemFile())
 }
 
 // envelope takes the SMTP envelope from a composed message: Bcc is in the
@@ -361,7 +356,7 @@ func (m *mailer) drop(d *queue.Draft, e *queue.Entry) error {
 	if err := d.Drop(env); err != nil {
 		return err
 	}
-	m.a.notef("%s is not readable by %s: message %s left in %s for root's `outbox queue flush` to send", systemConfigPath(), localUser(), d.ID(), m.queue.Dir)
+	m.a.notef("%s is not readable by %s: message %s left in %s for root's `outbox queue flush` to send", config.SystemFile(), localUser(), d.ID(), m.queue.Dir)
 	return nil
 }
 

@@ -266,12 +266,15 @@ func (q *Queue) flush(ctx context.Context, dial Dialer, due bool, acct string, c
 	defer q.syncRemovals(rep, true)
 	rep.synced = time.Now()
 
-	if err := q.clean(); err != nil {
+	l, err := q.clean()
+	if err != nil {
 		rep.Errors = append(rep.Errors, err)
 	}
-	l, err := q.scan()
-	if err != nil {
-		return rep, err
+	if l == nil {
+		// The cleaning stopped before it listed new/ and failed/.
+		if l, err = q.scan(); err != nil {
+			return rep, err
+		}
 	}
 	now := q.now()
 	var order []string
@@ -523,7 +526,6 @@ func (q *Queue) logAttempt(e *Entry, at *attempt, res maillog.Result, err error)
 	q.Log(r)
 }
 
-// envelope is the SMTP envelope for an entry's pending recipients.
 // prepare is the envelope and the bytes for one transaction on c: the
 // message as queued, or, when it is 8-bit and the server does not offer
 // 8BITMIME, the 7-bit form Convert8Bit makes of it (RFC 6152 §3: an
@@ -547,6 +549,7 @@ func (q *Queue) prepare(c *send.Client, e *Entry, msg io.ReadSeeker) (*send.Enve
 	return env, r
 }
 
+// envelope is the SMTP envelope for an entry's pending recipients.
 func envelope(e *Entry) *send.Envelope {
 	return &send.Envelope{
 		From:     e.From,

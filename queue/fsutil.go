@@ -12,21 +12,24 @@ func writeFileSync(path string, b []byte) error {
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(path)
-		return err
+	_, err = f.Write(b)
+	return closeSynced(f, err)
+}
+
+// closeSynced finishes a file the queue wrote: err is the writing's
+// outcome; when it is nil, f is fsynced. f is closed either way, and on
+// any failure its file is removed, so no partial file is left behind.
+func closeSynced(f *os.File, err error) error {
+	if err == nil {
+		err = f.Sync()
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(path)
-		return err
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(path)
-		return err
+	if err != nil {
+		os.Remove(f.Name())
 	}
-	return nil
+	return err
 }
 
 // linkOrCopy makes dst a second name of src: a hard link when the file
@@ -46,17 +49,8 @@ func linkOrCopy(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		os.Remove(dst)
-		return err
-	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		os.Remove(dst)
-		return err
-	}
-	return out.Close()
+	_, err = io.Copy(out, in)
+	return closeSynced(out, err)
 }
 
 // removeIfExists removes path; a missing file is not an error.

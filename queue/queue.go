@@ -316,19 +316,12 @@ func (q *Queue) update(sub string, e *Entry) error {
 	if err != nil {
 		return q.writeErr("update", e.ID, err)
 	}
-	tmp := f.Name()
 	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
+	if err := closeSynced(f, err); err != nil {
+		return q.writeErr("update", e.ID, err)
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, q.path(sub, e.ID+".json"))
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := os.Rename(f.Name(), q.path(sub, e.ID+".json")); err != nil {
+		os.Remove(f.Name())
 		return q.writeErr("update", e.ID, err)
 	}
 	if err := syncDir(q.path(sub, "")); err != nil {
@@ -610,10 +603,15 @@ func (q *Queue) Clean() error {
 		return err
 	}
 	defer unlock()
-	return q.clean()
+	_, err = q.clean()
+	return err
 }
 
-func (q *Queue) clean() error {
+// clean is Clean under a lock the caller holds. It returns the listing
+// it made of new/ and failed/ (nil when it could not make one): the
+// cleaning changes none of its committed IDs, so a flush need not read
+// the directories again.
+func (q *Queue) clean() (*listing, error) {
 	now := q.now()
 	var errs []error
 	old := func(path string) bool {
@@ -622,7 +620,7 @@ func (q *Queue) clean() error {
 	}
 	des, err := os.ReadDir(q.path(tmpDir, ""))
 	if err != nil {
-		return q.writeErr("clean", "", err)
+		return nil, q.writeErr("clean", "", err)
 	}
 	for _, de := range des {
 		if p := q.path(tmpDir, de.Name()); de.Type().IsRegular() && old(p) {
@@ -631,7 +629,7 @@ func (q *Queue) clean() error {
 	}
 	l, err := q.scan()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, id := range l.twins {
 		errs = append(errs, q.remove(newDir, id))
@@ -645,9 +643,9 @@ func (q *Queue) clean() error {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return q.writeErr("clean", "", err)
+		return l, q.writeErr("clean", "", err)
 	}
-	return nil
+	return l, nil
 }
 
 // lock takes Dir/lock, waiting while ctx allows when wait is set. It
