@@ -170,16 +170,14 @@ func fromHeader(inv *sendmail.Invocation, sender *mail.Address, domain string) s
 	return (&mail.Address{Name: name, Address: addr}).String()
 }
 
+// resolveAll maps sendmail's recipient words to envelope addresses:
+// parsed, local names resolved, duplicates dropped.
 func (m *mailer) resolveAll(words []string) ([]string, error) {
-	var out []string
-	for _, w := range words {
-		list, err := m.addresses("recipient", []string{w})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, addrList(list)...)
+	list, err := m.addresses("recipient", words)
+	if err != nil {
+		return nil, err
 	}
-	return dedupe(out), nil
+	return dedupe(addrList(list)), nil
 }
 
 // verify is sendmail -bv: show where each recipient goes, send nothing.

@@ -61,31 +61,50 @@ func ParseAddressList(s string) ([]*mail.Address, error) {
 // addrSplit splits at commas outside quoted-strings, comments and angle
 // brackets.
 func addrSplit(s string) []string {
-	var out []string
-	start, depth, angle := 0, 0, false
-	quote := false
+	_, commas := addrScan(s)
+	out := make([]string, 0, len(commas)+1)
+	start := 0
+	for _, i := range commas {
+		out = append(out, s[start:i])
+		start = i + 1
+	}
+	return append(out, s[start:])
+}
+
+// addrScan reads an address list the way RFC 5322 quotes it: top[i]
+// reports that byte i is outside quoted-strings (§3.2.4) and comments
+// (§3.2.2), and commas are the top-level commas outside angle brackets,
+// which separate the list's elements (§3.4).
+func addrScan(s string) (top []bool, commas []int) {
+	top = make([]bool, len(s))
+	depth, quoted, angle := 0, false, false
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
-		case c == '\\' && (quote || depth > 0):
-			i++
+		case c == '\\' && (quoted || depth > 0):
+			i++ // the escaped byte is not top level either
 		case c == '"' && depth == 0:
-			quote = !quote
-		case quote:
+			quoted = !quoted
+		case quoted:
 		case c == '(':
 			depth++
 		case c == ')' && depth > 0:
 			depth--
 		case depth > 0:
-		case c == '<':
-			angle = true
-		case c == '>':
-			angle = false
-		case c == ',' && !angle:
-			out = append(out, s[start:i])
-			start = i + 1
+		default:
+			top[i] = true
+			switch c {
+			case '<':
+				angle = true
+			case '>':
+				angle = false
+			case ',':
+				if !angle {
+					commas = append(commas, i)
+				}
+			}
 		}
 	}
-	return append(out, s[start:])
+	return top, commas
 }
 
 // addrIsLocal reports whether s is a bare local name: a dot-atom of ASCII

@@ -180,7 +180,7 @@ func (m *Compose) WriteTo(w io.Writer) (int64, error) {
 	if err := m.Validate(); err != nil {
 		return 0, err
 	}
-	cw := &composeCounter{w: w}
+	cw := &countWriter{w: w}
 	bw := bufio.NewWriterSize(cw, 64<<10)
 	err := m.write(bw)
 	if ferr := bw.Flush(); err == nil {
@@ -189,12 +189,14 @@ func (m *Compose) WriteTo(w io.Writer) (int64, error) {
 	return cw.n, err
 }
 
-type composeCounter struct {
+// countWriter counts the bytes written through it: the message size that
+// WriteTo, ReadStdin and Downgrade7Bit report (SMTP SIZE, RFC 1870).
+type countWriter struct {
 	w io.Writer
 	n int64
 }
 
-func (c *composeCounter) Write(p []byte) (int, error) {
+func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err

@@ -130,7 +130,7 @@ func ReadStdin(dst io.Writer, src io.Reader, o StdinOptions) (*StdinInfo, error)
 		return nil, err
 	}
 
-	cnt := &stdinCounter{w: dst}
+	cnt := &countWriter{w: dst}
 	cw := crlf.NewWriter(cnt)
 	for _, l := range lines {
 		cw.Write(l)
@@ -152,17 +152,6 @@ func ReadStdin(dst io.Writer, src io.Reader, o StdinOptions) (*StdinInfo, error)
 }
 
 var stdinCRLF = []byte("\r\n")
-
-type stdinCounter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *stdinCounter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}
 
 // stdinField is one header field as read: its physical lines without line
 // ends and NUL bytes, the first one starting with "Name:".
@@ -379,7 +368,7 @@ func (h *stdinHeader) analyse(info *StdinInfo, o StdinOptions) error {
 
 func stdinHasNonASCII(lines [][]byte) bool {
 	for _, l := range lines {
-		if !stdinASCII(l) {
+		if !stdinASCII7(l) {
 			return true
 		}
 	}
@@ -431,7 +420,7 @@ func (h *stdinHeader) outputLines(info *StdinInfo, o StdinOptions) ([][]byte, er
 			return nil, err
 		}
 		info.FromHeader = strings.TrimSpace(o.From)
-		if !stdinASCII([]byte(o.From)) {
+		if !stdinASCII7([]byte(o.From)) {
 			info.SMTPUTF8 = true
 		}
 	}
@@ -481,13 +470,4 @@ func stdinFold(out [][]byte, line []byte, from int, field string) ([][]byte, err
 		from = 0
 	}
 	return append(out, line), nil
-}
-
-func stdinASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
-			return false
-		}
-	}
-	return true
 }

@@ -45,7 +45,7 @@ func (h *stdinHeader) extractRecipients(info *StdinInfo) error {
 			}
 			seen[key] = true
 			info.Recipients = append(info.Recipients, a)
-			if !stdinASCII([]byte(a)) {
+			if !stdinASCII7([]byte(a)) {
 				info.SMTPUTF8 = true // RFC 6531: a non-ASCII envelope address
 			}
 		}
@@ -164,7 +164,7 @@ func stdinParseLenient(elem string) ([]string, error) {
 			return []string{a.Address}, nil
 		}
 	}
-	if stdinIsLocal(inner) {
+	if addrIsLocal(inner) {
 		return []string{inner}, nil
 	}
 	why := "not an address"
@@ -188,24 +188,6 @@ func stdinAddrError(field, value string, err error) error {
 		msg = b.why
 	}
 	return &Error{Field: field, Value: value, Msg: msg + "; fix the " + field + " header", Err: err}
-}
-
-// stdinIsLocal reports whether s is a dot-atom (RFC 5322 §3.2.3) without
-// "@": a local recipient such as root.
-func stdinIsLocal(s string) bool {
-	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.':
-		case strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // stdinStripComments removes RFC 5322 §3.2.2 comments outside quoted strings.

@@ -1,6 +1,7 @@
 package mime
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"fmt"
@@ -25,27 +26,26 @@ type stdinBody struct {
 }
 
 // copy writes first (bytes the header reader already consumed) and then
-// the rest of src. It stops at a lone "." with dotEnds, without reading
-// further: sendmail stops reading there.
-func (b *stdinBody) copy(first []byte, src io.Reader) error {
+// the rest of br, straight from br's buffer (no second one). It stops at
+// a lone "." with dotEnds, without reading further: sendmail stops
+// reading there.
+func (b *stdinBody) copy(first []byte, br *bufio.Reader) error {
 	if len(first) > 0 {
 		if err := b.process(first); err != nil {
 			return err
 		}
 	}
-	buf := make([]byte, stdinBufSize)
 	for !b.stopped {
-		n, err := src.Read(buf)
-		if n > 0 {
-			if werr := b.process(buf[:n]); werr != nil {
-				return werr
-			}
-		}
-		if err == io.EOF {
+		if _, err := br.Peek(1); err == io.EOF {
 			break
-		}
-		if err != nil {
+		} else if err != nil {
 			return fmt.Errorf("mime: read message body: %w", err)
+		}
+		buf, _ := br.Peek(br.Buffered())
+		err := b.process(buf)
+		br.Discard(len(buf))
+		if err != nil {
+			return err
 		}
 	}
 	// A lone "." as the last, unterminated line ends the message as well.

@@ -46,7 +46,7 @@ func Downgrade7Bit(msg io.ReadSeeker) (io.Reader, int64, error) {
 	var kept [][]byte
 	for _, f := range fields {
 		name, value, _ := strings.Cut(string(f), ":")
-		value = strings.TrimSpace(strings.NewReplacer("\r\n", "", "\r", "", "\n", "").Replace(value))
+		value = strings.TrimSpace(downgradeUnfold.Replace(value))
 		switch textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(name)) {
 		case "Content-Type":
 			mt, _, err := stdmime.ParseMediaType(value)
@@ -74,7 +74,7 @@ func Downgrade7Bit(msg io.ReadSeeker) (io.Reader, int64, error) {
 	if _, err := msg.Seek(bodyStart, io.SeekStart); err != nil {
 		return nil, 0, fmt.Errorf("mime: 7-bit conversion: %w", err)
 	}
-	cnt := &stdinCounter{w: io.Discard}
+	cnt := &countWriter{w: io.Discard}
 	scan := &utf8Scanner{}
 	qp := quotedprintable.NewWriter(cnt)
 	if _, err := io.Copy(io.MultiWriter(qp, scan), msg); err != nil {
@@ -99,6 +99,10 @@ func Downgrade7Bit(msg io.ReadSeeker) (io.Reader, int64, error) {
 	}
 	return io.MultiReader(&head, newQPReader(msg)), size, nil
 }
+
+// downgradeUnfold removes the line ends of a folded field (RFC 5322
+// §2.2.3).
+var downgradeUnfold = strings.NewReplacer("\r\n", "", "\r", "", "\n", "")
 
 // downgradeHeader reads the header section: each field with its folded
 // lines and line ends, and the offset where the body starts. It refuses

@@ -1,6 +1,9 @@
 package mime
 
-import "strings"
+import (
+	"bytes"
+	"strings"
+)
 
 // stdinQualifyFields are the address fields whose bare local names get a
 // domain. Postfix rewrites the same ones for local submissions
@@ -29,7 +32,7 @@ func (h *stdinHeader) qualify(domain string) {
 		// The field's lines joined with "\n", which the scanner treats as
 		// folding white space; insertions never touch it, so splitting
 		// again gives the same lines, some longer (folded on output).
-		joined := strings.Join(stdinLineStrings(f.lines), "\n")
+		joined := string(bytes.Join(f.lines, []byte("\n")))
 		colon := strings.IndexByte(joined, ':')
 		v, changed := stdinQualify(joined[colon+1:], domain)
 		if !changed {
@@ -43,65 +46,20 @@ func (h *stdinHeader) qualify(domain string) {
 	}
 }
 
-func stdinLineStrings(lines [][]byte) []string {
-	out := make([]string, len(lines))
-	for i, l := range lines {
-		out[i] = string(l)
-	}
-	return out
-}
-
 // stdinQualify returns the address list v with "@"+domain inserted after
 // each mailbox whose addr-spec is a bare dot-atom ("root", `"Cron Daemon"
 // <root>`, "root (Cron Daemon)"), and whether anything changed. Quoted
 // strings, comments (RFC 5322 §3.2.2) and groups (§3.4) are understood;
 // an element that is not a bare local name is not touched.
 func stdinQualify(v, domain string) (string, bool) {
-	// top[i]: byte i is outside quoted strings and comments.
-	top := make([]bool, len(v))
-	depth, quoted := 0, false
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case c == '\\' && (quoted || depth > 0):
-			i++ // the escaped byte is not top level either
-		case c == '"' && depth == 0:
-			quoted = !quoted
-		case quoted:
-		case c == '(':
-			depth++
-		case c == ')' && depth > 0:
-			depth--
-		case depth == 0:
-			top[i] = true
-		}
-	}
+	top, commas := addrScan(v)
 	var at []int // insertion points, ascending
-	start, angle := 0, false
-	for i := 0; i <= len(v); i++ {
-		if i < len(v) {
-			if !top[i] {
-				continue
-			}
-			switch v[i] {
-			case '<':
-				angle = true
-				continue
-			case '>':
-				angle = false
-				continue
-			case ',':
-				if angle {
-					continue
-				}
-			default:
-				continue
-			}
-		}
-		if p := stdinQualifyElement(v, top, start, i); p >= 0 {
+	start := 0
+	for _, end := range append(commas, len(v)) {
+		if p := stdinQualifyElement(v, top, start, end); p >= 0 {
 			at = append(at, p)
 		}
-		start = i + 1
+		start = end + 1
 	}
 	if len(at) == 0 {
 		return v, false
@@ -147,7 +105,7 @@ func stdinQualifyElement(v string, top []bool, a, b int) int {
 		}
 		inner := v[lt+1 : lt+gt]
 		t := strings.TrimRight(inner, " \t\r\n")
-		if !stdinIsLocal(strings.TrimLeft(t, " \t\r\n")) {
+		if !addrIsLocal(strings.TrimLeft(t, " \t\r\n")) {
 			return -1
 		}
 		return lt + 1 + len(t)
@@ -171,7 +129,7 @@ func stdinQualifyElement(v string, top []bool, a, b int) int {
 			return -1
 		}
 	}
-	if !stdinIsLocal(v[first : last+1]) {
+	if !addrIsLocal(v[first : last+1]) {
 		return -1
 	}
 	return last + 1

@@ -146,39 +146,28 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	group := !o.Foreground || o.Timeout > 0
 	setGroup(cmd, group)
 
-	streams := []struct {
-		pass io.Writer
-	}{{o.Stdout}}
-	merged := sameFile(o.Stdout, o.Stderr)
-	if !merged {
-		streams = append(streams, struct{ pass io.Writer }{o.Stderr})
+	// One pipe per destination: stdout and stderr share one when they go
+	// to the same file, which keeps their exact order.
+	passes := []io.Writer{o.Stdout}
+	if !sameFile(o.Stdout, o.Stderr) {
+		passes = append(passes, o.Stderr)
 	}
-	var readers []*os.File
+	var readers, writers []*os.File
 	closeAll := func(fs []*os.File) {
 		for _, f := range fs {
 			f.Close()
 		}
 	}
-	for i := range streams {
+	for range passes {
 		pr, pw, err := os.Pipe()
 		if err != nil {
 			closeAll(readers)
 			return nil, fmt.Errorf("notify: make an output pipe: %w", err)
 		}
 		readers = append(readers, pr)
-		if i == 0 {
-			cmd.Stdout = pw
-			if merged {
-				cmd.Stderr = pw
-			}
-		} else {
-			cmd.Stderr = pw
-		}
+		writers = append(writers, pw)
 	}
-	writers := []*os.File{cmd.Stdout.(*os.File)}
-	if !merged {
-		writers = append(writers, cmd.Stderr.(*os.File))
-	}
+	cmd.Stdout, cmd.Stderr = writers[0], writers[len(writers)-1]
 
 	err := cmd.Start()
 	// The child has its copies; ours must go, or the readers never see EOF.
@@ -195,8 +184,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 
 	var wg sync.WaitGroup
-	for i, s := range streams {
-		wg.Go(func() { pump(readers[i], s.pass, capt) })
+	for i, pass := range passes {
+		wg.Go(func() { pump(readers[i], pass, capt) })
 	}
 
 	waited := make(chan struct{})
