@@ -43,10 +43,7 @@ func (c *SendCmd) Run(a *app, cli *CLI) error {
 	if err != nil {
 		return err
 	}
-	env, err := m.envelope(msg)
-	if err != nil {
-		return err
-	}
+	env := envelopeOf(msg)
 	if c.DryRun {
 		return dryRun(a.stdout, env, msg)
 	}

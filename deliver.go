@@ -263,13 +263,13 @@ func systemMode(err error) bool {
 
 // envelope takes the SMTP envelope from a composed message: Bcc is in the
 // envelope only (RFC 5322 §3.6.3).
-func (m *mailer) envelope(msg *mime.Compose) (envelope, error) {
+func envelopeOf(msg *mime.Compose) envelope {
 	env := envelope{From: msg.From.Address}
 	env.To = append(env.To, addrList(msg.To)...)
 	env.To = append(env.To, addrList(msg.Cc)...)
 	env.To = append(env.To, addrList(msg.Bcc)...)
 	env.To = dedupe(env.To)
-	return env, nil
+	return env
 }
 
 // sendComposed spools a composed message into a queue draft and delivers

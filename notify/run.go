@@ -162,6 +162,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		pr, pw, err := os.Pipe()
 		if err != nil {
 			closeAll(readers)
+			closeAll(writers)
 			return nil, fmt.Errorf("notify: make an output pipe: %w", err)
 		}
 		readers = append(readers, pr)
