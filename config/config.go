@@ -49,6 +49,7 @@ type Account struct {
 	Username        string
 	Auth            string   // auto | plain | login | cram-md5 | xoauth2 | oauthbearer | none
 	PasswordCommand []string // argv, run without a shell
+	PasswordFile    string   // absolute path; the file must be the user's own, mode 0600 or stricter
 	From            string   // as written, e.g. "Me <me@example.com>"
 	Helo            string
 	Timeout         time.Duration

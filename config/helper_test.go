@@ -50,6 +50,9 @@ func isolate(t *testing.T) string {
 	t.Setenv("HOME", dir)
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "xdg"))
 	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
+	// Never the machine's /etc/credstore.encrypted or host key.
+	t.Setenv("OUTBOX_CREDSTORE_DIR", filepath.Join(dir, "credstore"))
+	t.Setenv("SYSTEMD_CREDENTIAL_SECRET", filepath.Join(dir, "credential.secret"))
 	for _, v := range []string{"OUTBOX_CONFIG", "OUTBOX_HOST", "OUTBOX_PORT", "OUTBOX_TLS", "OUTBOX_USERNAME",
 		"OUTBOX_PASSWORD", "OUTBOX_FROM", "OUTBOX_ACCOUNT", "CREDENTIALS_DIRECTORY", "OUTBOX_TEST_HELPER"} {
 		t.Setenv(v, "")

@@ -158,7 +158,7 @@ var topKeys = []string{"default_account", "default_domain", "queue_dir", "log", 
 
 var accountKeys = []string{
 	"host", "port", "tls", "tls_ca_file", "tls_fingerprint", "username", "auth", "password",
-	"password_command", "from", "helo", "timeout",
+	"password_command", "password_file", "from", "helo", "timeout",
 	"oauth_provider", "oauth_flow", "oauth_client_id", "oauth_tenant", "oauth_scopes",
 	"oauth_auth_url", "oauth_device_url", "oauth_token_url",
 }
@@ -368,6 +368,18 @@ func (l *loader) account(key toml.Key, name string, v any) *Account {
 					a.PasswordCommand = argv
 				}
 			}
+		case "password_file":
+			if s, ok := l.str(kk, v); ok {
+				s = expandHome(s)
+				switch {
+				case s == "":
+					l.fail(kk, "is empty; give the file holding the password, like \"~/.config/outbox/passwords/%s\"", name)
+				case !filepath.IsAbs(s):
+					l.fail(kk, "%q is not an absolute path (or ~/...)", s)
+				default:
+					a.PasswordFile = filepath.Clean(s)
+				}
+			}
 		case "from":
 			if s, ok := l.str(kk, v); ok && s != "" {
 				if _, err := mail.ParseAddress(s); err != nil {
@@ -431,6 +443,11 @@ func (l *loader) account(key toml.Key, name string, v any) *Account {
 	}
 	if a.Timeout == 0 {
 		a.Timeout = DefaultTimeout
+	}
+	if a.PasswordFile != "" && len(a.PasswordCommand) > 0 {
+		// password_command comes first in the chain (SPEC §2) and its
+		// failure is final, so the file would never be read: say so now.
+		l.fail(at("password_file"), "password_command is set too and is always used first: keep one of them")
 	}
 	if a.TLSFingerprint != "" && a.TLS == "none" {
 		l.fail(at("tls_fingerprint"), "a certificate pin needs tls = \"starttls\" or \"tls\"")

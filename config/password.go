@@ -28,8 +28,15 @@ var PasswordCommandTimeout = 2 * time.Minute
 //     OUTBOX_PASSWORD: the first line of its stdout. A command that fails
 //     is an error with its stderr, not a reason to try the next source:
 //     the user chose that source;
-//  4. $CREDENTIALS_DIRECTORY/outbox-NAME (systemd credentials);
-//  5. the OS keyring: service "outbox", user "<username>@<host>".
+//  4. password_file: its first line; the file must be the caller's own
+//     with mode 0600 or stricter (checked at every read);
+//  5. $CREDENTIALS_DIRECTORY/outbox-NAME (systemd credentials);
+//  6. for root, the encrypted credential CredstoreDir()/outbox-NAME,
+//     decrypted with `systemd-creds decrypt`;
+//  7. the OS keyring: service "outbox", user "<username>@<host>".
+//
+// password_file and the encrypted credential, like password_command, are
+// sources the user set up on purpose: when they fail, that is the error.
 //
 // When none yields, the *Error lists every source and why it gave
 // nothing. The password itself never appears in an error.
@@ -53,13 +60,29 @@ func (a *Account) Password() (string, error) {
 	}
 	why = append(why, "no password_command")
 
+	if a.PasswordFile != "" {
+		return a.readPasswordFile()
+	}
+	why = append(why, "no password_file")
+
 	pw, reason := a.systemdCredential()
 	if pw != "" {
 		return pw, nil
 	}
 	why = append(why, reason)
 
-	pw, err := KeyringGet(a.KeyringUser())
+	pw, reason, err := a.encryptedCredential()
+	if err != nil {
+		return "", err
+	}
+	if pw != "" {
+		return pw, nil
+	}
+	if reason != "" {
+		why = append(why, reason)
+	}
+
+	pw, err = KeyringGet(a.KeyringUser())
 	if err == nil && pw != "" {
 		return pw, nil
 	}

@@ -135,7 +135,12 @@ func TestPasswordNoSourceFastFail(t *testing.T) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("%v", err)
 	}
-	want := `config: /x/config.toml: accounts.work: no password for account "work" (me@smtp.example.com): OUTBOX_PASSWORD not set; no password_command; $CREDENTIALS_DIRECTORY not set; keyring: `
+	want := `config: /x/config.toml: accounts.work: no password for account "work" (me@smtp.example.com): OUTBOX_PASSWORD not set; no password_command; no password_file; $CREDENTIALS_DIRECTORY not set; `
+	if os.Geteuid() == 0 {
+		// Root also looks for the encrypted credential (SPEC §2).
+		want += "no " + CredentialPath("work") + "; "
+	}
+	want += "keyring: "
 	if !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("got  %v\nwant %s...", err, want)
 	}

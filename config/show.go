@@ -34,6 +34,7 @@ type showAccount struct {
 	Auth            string   `toml:"auth"`
 	Password        string   `toml:"password,omitempty"`
 	PasswordCommand []string `toml:"password_command,omitempty"`
+	PasswordFile    string   `toml:"password_file,omitempty"` // the path only; the file is never read here
 	From            string   `toml:"from,omitempty"`
 	Helo            string   `toml:"helo,omitempty"`
 	Timeout         string   `toml:"timeout"`
@@ -121,7 +122,7 @@ func (c *Config) Redacted() string {
 func showAcct(a *Account) *showAccount {
 	sa := &showAccount{
 		Host: a.Host, Port: a.Port, TLS: a.TLS, TLSCAFile: a.TLSCAFile, TLSFingerprint: a.TLSFingerprint,
-		Username: a.Username, Auth: a.Auth, PasswordCommand: a.PasswordCommand, From: a.From, Helo: a.Helo,
+		Username: a.Username, Auth: a.Auth, PasswordCommand: a.PasswordCommand, PasswordFile: a.PasswordFile, From: a.From, Helo: a.Helo,
 		Timeout:       formatDuration(a.Timeout),
 		OAuthProvider: a.OAuthProvider, OAuthFlow: a.OAuthFlow, OAuthClientID: a.OAuthClientID,
 		OAuthTenant: a.OAuthTenant, OAuthScopes: a.OAuthScopes, OAuthAuthURL: a.OAuthAuthURL,
