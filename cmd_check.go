@@ -19,14 +19,37 @@ type CheckCmd struct {
 	Account string `short:"A" env:"OUTBOX_ACCOUNT" placeholder:"NAME" help:"Account to check (default: the default account)."`
 	JSON    bool   `name:"json" help:"Print the report as one JSON object (fields in the README)."`
 	Verbose bool   `short:"v" help:"Show the SMTP dialogue on stderr (AUTH redacted)."`
+	Send    string `placeholder:"ADDR" help:"After the check, send one short test message to ADDR through the account and print the server's reply."`
 }
 
 func (c *CheckCmd) Run(a *app, cli *CLI) error {
-	acct, err := loadAccount(cli.Config, c.Account)
+	if c.Send == "" {
+		acct, err := loadAccount(cli.Config, c.Account)
+		if err != nil {
+			return err
+		}
+		return a.check(acct, c.JSON, c.Verbose)
+	}
+	cfg, err := config.LoadDefault(cli.Config)
 	if err != nil {
 		return err
 	}
-	return a.check(acct, c.JSON, c.Verbose)
+	if cfg == nil {
+		return errNoConfig
+	}
+	acct, err := cfg.Select(c.Account, "")
+	if err != nil {
+		return err
+	}
+	// The address is checked before anything goes on the wire.
+	to, err := testRecipient(cfg, c.Send)
+	if err != nil {
+		return err
+	}
+	if err := a.check(acct, c.JSON, c.Verbose); err != nil {
+		return err
+	}
+	return a.sendTest(cfg, acct, to, c.JSON, c.Verbose)
 }
 
 // loadAccount loads the configuration and selects the account name (""

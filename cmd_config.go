@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/term"
@@ -19,7 +20,7 @@ import (
 
 // ConfigCmd is `outbox config init|show|path` (SPEC §1).
 type ConfigCmd struct {
-	Init ConfigInitCmd `cmd:"" help:"Write a config: asks for your address, proposes your provider's settings (presets, RFC 6186 SRV), stores the password in the keyring or signs in with OAuth2, then runs outbox check."`
+	Init ConfigInitCmd `cmd:"" help:"Write a config: asks for your address, proposes your provider's settings (presets, RFC 6186 SRV), stores the password (keyring, else systemd-creds for root, else a 0600 file) or signs in with OAuth2, runs outbox check and offers a test message."`
 	Show ConfigShowCmd `cmd:"" help:"Print the effective config (after OUTBOX_* overrides), secrets redacted."`
 	Path ConfigPathCmd `cmd:"" help:"Print the config file in use; the lookup order goes to stderr."`
 }
@@ -33,7 +34,9 @@ type ConfigInitCmd struct {
 	Port           int    `placeholder:"N" help:"Port (default: 465 for tls, 587 for starttls)."`
 	TLS            string `name:"tls" enum:",starttls,tls,none" default:"" placeholder:"MODE" help:"starttls, tls (implicit, port 465) or none."`
 	Username       string `placeholder:"USER" help:"SMTP username (default: what the preset says, else the address)."`
-	PasswordStdin  bool   `help:"Read the password (with --oauth: the client secret) from the first line of stdin and store it in the keyring."`
+	PasswordStdin  bool   `help:"Read the password (with --oauth: the client secret) from the first line of stdin and store it (see --password-store)."`
+	PasswordStore  string `name:"password-store" enum:",keyring,systemd-creds,file,none" default:"" placeholder:"WHERE" help:"Where a typed password goes: keyring, systemd-creds (root: encrypted in /etc/credstore.encrypted), file (mode 0600 beside the config, as password_file) or none. Default: the keyring when it works, else systemd-creds for root, else file."`
+	SendTest       bool   `help:"After the check, send a test message to your address (as outbox check --send does)."`
 	TLSCAFile      string `name:"tls-ca-file" type:"path" placeholder:"FILE" help:"Extra CA certificate(s) to trust (PEM), written as tls_ca_file."`
 	TLSFingerprint string `name:"tls-fingerprint" placeholder:"PIN" help:"Pin the server certificate (sha256:HEX, as outbox check prints it)."`
 	Account        string `short:"A" placeholder:"NAME" default:"default" help:"Name of the account to write."`
@@ -94,9 +97,13 @@ func (c *ConfigInitCmd) Run(a *app, cli *CLI) error {
 	if oauthFlags && !c.OAuth {
 		return usagef("the --oauth-* flags need --oauth")
 	}
+	if err := c.checkStore(); err != nil {
+		return err
+	}
 
 	var s *setup.Settings
 	var pw string
+	var w *setup.Wizard // nil: no questions (--email)
 	if c.Email != "" {
 		q := setup.Request{Email: c.Email, Preset: c.Preset, Host: c.Host,
 			Port: c.Port, TLS: c.TLS, Username: c.Username}
@@ -117,7 +124,7 @@ func (c *ConfigInitCmd) Run(a *app, cli *CLI) error {
 		if c.PasswordStdin || c.Preset != "" || c.Host != "" || c.OAuth {
 			return usagef("--password-stdin, --preset, --host and --oauth need --email (without --email, config init asks)")
 		}
-		w := &setup.Wizard{In: a.stdin, Out: a.stdout, Resolver: resolver, ReadPassword: a.termPassword()}
+		w = &setup.Wizard{In: a.stdin, Out: a.stdout, Resolver: resolver, ReadPassword: a.termPassword()}
 		ans, err := w.Run(a.ctx)
 		switch {
 		case errors.Is(err, setup.ErrInterrupted):
@@ -143,14 +150,28 @@ func (c *ConfigInitCmd) Run(a *app, cli *CLI) error {
 		secret = "client secret"
 	}
 	var keyErr error
-	switch {
-	case pw != "":
-		keyErr = config.SetKeyringPassword(acct, pw)
-		if keyErr == nil {
-			f.PasswordNote = []string{fmt.Sprintf("The %s is in the OS keyring (service %q, user %q); change it with `outbox password set`.", secret, config.KeyringService, acct.KeyringUser())}
-		} else {
-			f.PasswordNote = []string{"The keyring could not store the " + secret + "; set password_command (or see `man outbox`, Password sources)."}
+	var st *stored
+	if pw != "" && c.PasswordStore != storeNone {
+		var err error
+		st, keyErr, err = c.storePassword(a, w, acct, pw, target, secret)
+		if errors.Is(err, setup.ErrInterrupted) {
+			return exitError{code: 130, err: err}
 		}
+		if err != nil {
+			return err
+		}
+		if st == nil {
+			pw = "" // the user chose to store it nowhere
+		}
+	}
+	switch {
+	case st != nil:
+		f.PasswordNote = []string{st.note}
+		if st.kind == storeFile {
+			f.PasswordFile = st.path
+		}
+	case keyErr != nil:
+		f.PasswordNote = []string{"The keyring could not store the " + secret + "; set password_command (or see `man outbox`, Password sources)."}
 	case s.OAuth != nil && s.OAuth.NeedsSecret():
 		f.PasswordNote = []string{"No client secret stored yet: run `outbox password set` with the OAuth client's secret."}
 	case s.Username != "" && s.OAuth == nil:
@@ -184,14 +205,19 @@ func (c *ConfigInitCmd) Run(a *app, cli *CLI) error {
 		}
 		return &config.Error{File: target, Key: "accounts." + name, Msg: "config written, but no " + secret + " source yet (the keyring is not usable here): use one of the alternatives above, then run `outbox check`", Err: keyErr}
 	}
-	if pw != "" {
-		fmt.Fprintf(a.stdout, "Stored the %s in the keyring (service %q, user %q).\n", secret, config.KeyringService, acct.KeyringUser())
+	if st != nil {
+		fmt.Fprintln(a.stdout, st.said)
 	}
 	cfg, err := config.Load(target)
 	if err != nil {
 		return err
 	}
 	written := cfg.Accounts[name]
+	if os.Geteuid() == 0 && filepath.Clean(target) == filepath.Clean(config.SystemFile()) {
+		if err := a.prepareSystemMode(cfg); err != nil {
+			return err
+		}
+	}
 	if s.OAuth != nil {
 		if done, err := c.signIn(a, cli, written, s.OAuth, target); done || err != nil {
 			return err
@@ -208,14 +234,32 @@ func (c *ConfigInitCmd) Run(a *app, cli *CLI) error {
 			return nil
 		}
 	}
-	if c.NoCheck {
-		return nil
+	if !c.NoCheck {
+		fmt.Fprintf(a.stdout, "\nChecking the server (outbox check; nothing is sent):\n")
+		if err := a.check(written, false, false); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintf(a.stdout, "\nChecking the server (outbox check; nothing is sent):\n")
-	if err := a.check(written, false, false); err != nil {
-		return err
+	sendTest := c.SendTest
+	if w != nil && !sendTest {
+		fmt.Fprintln(a.stdout)
+		ok, err := w.Yes(fmt.Sprintf("Send a test message to %s?", s.Email), true)
+		switch {
+		case errors.Is(err, setup.ErrInterrupted):
+			return exitError{code: 130, err: err}
+		case errors.Is(err, setup.ErrAborted):
+			ok = false // the config is written; no answer is a no
+		case err != nil:
+			return err
+		}
+		sendTest = ok
 	}
-	fmt.Fprintf(a.stdout, "\nAll set. Send yourself a test message:\n  outbox --to %s -s \"outbox works\" -m \"hello from $(hostname)\"\n", s.Email)
+	if sendTest {
+		return a.sendTest(cfg, written, s.Email, false, false)
+	}
+	if !c.NoCheck {
+		fmt.Fprintf(a.stdout, "\nAll set. Send yourself a test message:\n  outbox check --send %s\n", s.Email)
+	}
 	return nil
 }
 

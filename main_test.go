@@ -117,6 +117,10 @@ func isolateScript(env *testscript.Env) {
 	env.Setenv("XDG_STATE_HOME", filepath.Join(home, ".local", "state"))
 	env.Setenv("OUTBOX_QUEUE_DIR", filepath.Join(env.WorkDir, "queue"))
 	env.Setenv("OUTBOX_MAILDROP_DIR", filepath.Join(env.WorkDir, "maildrop"))
+	// config init as root may encrypt a password with systemd-creds:
+	// into a credstore and with a host key of the story's own.
+	env.Setenv("OUTBOX_CREDSTORE_DIR", filepath.Join(env.WorkDir, "credstore"))
+	env.Setenv("SYSTEMD_CREDENTIAL_SECRET", filepath.Join(env.WorkDir, "credential.secret"))
 }
 
 // exits N PROG [ARG...] runs PROG and asserts its exit status is exactly N;

@@ -133,7 +133,7 @@ var ErrInterrupted = errors.New("setup: interrupted; nothing was written")
 func (w *Wizard) Run(ctx context.Context) (*Answers, error) {
 	w.ctx = ctx
 	w.in = bufio.NewReader(w.In)
-	w.say("Set up outbox: a few questions, then a test of the server (nothing is sent).")
+	w.say("Set up outbox: a few questions, then a test of the server.")
 	var addr, domain string
 	for {
 		s, err := w.ask("Email address: ", "")
@@ -433,6 +433,19 @@ func (w *Wizard) manual(addr string) (*Settings, error) {
 		}
 	}
 	return s, nil
+}
+
+// Say prints a line to the person at the terminal. With Yes it lets the
+// command ask the questions that come after the wizard's (where to keep
+// the password, whether to send a test message) in the same dialogue.
+func (w *Wizard) Say(format string, args ...any) { w.say(format, args...) }
+
+// Yes asks a yes/no question with a default, after Run.
+func (w *Wizard) Yes(question string, def bool) (bool, error) {
+	if w.in == nil {
+		return false, errors.New("setup: Wizard.Yes before Run")
+	}
+	return w.yes(question, def)
 }
 
 func (w *Wizard) say(format string, args ...any) {

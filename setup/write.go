@@ -25,6 +25,9 @@ type File struct {
 	// PasswordNote is a comment on where the password lives (keyring,
 	// or the alternatives to set up), one sentence per element.
 	PasswordNote []string
+	// PasswordFile, when set, is written as password_file: the file
+	// holding the password on a host without a keyring.
+	PasswordFile string
 }
 
 // AccountName is the account's name with the default applied.
@@ -53,8 +56,8 @@ func (f *File) Validate() error {
 		return fmt.Errorf("setup: tls %q is not starttls, tls or none", s.TLS)
 	case !clean(s.Username):
 		return fmt.Errorf("setup: the username contains control characters or invalid UTF-8")
-	case !clean(f.CAFile) || !clean(f.Pin):
-		return fmt.Errorf("setup: tls_ca_file or tls_fingerprint contains control characters")
+	case !clean(f.CAFile) || !clean(f.Pin) || !clean(f.PasswordFile):
+		return fmt.Errorf("setup: tls_ca_file, tls_fingerprint or password_file contains control characters")
 	}
 	if _, _, err := ParseEmail(s.Email); err != nil {
 		return fmt.Errorf("setup: %w", err)
@@ -120,6 +123,9 @@ func (f *File) Render() ([]byte, error) {
 	}
 	if s.Username != "" {
 		line("username = %s", quote(s.Username))
+		if f.PasswordFile != "" {
+			line("password_file = %s   # first line; refused unless mode 0600 and yours", quote(f.PasswordFile))
+		}
 		if s.OAuth != nil {
 			s.OAuth.render(line)
 		}
