@@ -105,10 +105,10 @@ If you can read this, mail from this machine reaches you.
 	if err != nil {
 		return err
 	}
-	line := fmt.Sprintf("Test message sent to %s through %s; the server replied: %s", to, c.Host(), res.Reply)
+	line := fmt.Sprintf("sent to %s through %s; the server replied: %s", to, c.Host(), res.Reply)
 	if asJSON {
 		// stdout holds the JSON report alone.
-		a.notef("%s", line)
+		a.notef("test message %s", line)
 		return nil
 	}
 	fmt.Fprintf(a.stdout, "%-12s %s\n", "Test message", line)

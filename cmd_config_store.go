@@ -64,11 +64,12 @@ func (c *ConfigInitCmd) storePassword(a *app, w *setup.Wizard, acct *config.Acco
 		if kind == storeKeyring {
 			return nil, err, nil
 		}
-		// SetKeyringPassword's error is a *config.Error; its Msg says why.
+		// SetKeyringPassword's *config.Error wraps the keyring's own
+		// sentence, which says why without repeating the entry's name.
 		why := err.Error()
 		var ce *config.Error
-		if errors.As(err, &ce) {
-			why = ce.Msg
+		if errors.As(err, &ce) && ce.Err != nil {
+			why = ce.Err.Error()
 		}
 		say(a, w, "The OS keyring can't be used here: %s.", why)
 		kind = storeFile

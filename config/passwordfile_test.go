@@ -85,9 +85,9 @@ func TestPasswordFileConfig(t *testing.T) {
 		t.Errorf("config show:\n%s", c.Redacted())
 	}
 	for text, want := range map[string]string{
-		"password_file = \"pw.txt\"":                          `"pw.txt" is not an absolute path`,
-		"password_file = \"\"":                                "is empty",
-		"password_file = [\"/x\"]":                            "must be a string",
+		"password_file = \"pw.txt\"":                         `"pw.txt" is not an absolute path`,
+		"password_file = \"\"":                               "is empty",
+		"password_file = [\"/x\"]":                           "must be a string",
 		"password_file = \"/x\"\npassword_command = [\"p\"]": "password_command is set too",
 	} {
 		p := writeConfig(t, t.TempDir(), "config.toml", "[accounts.a]\nhost = \"h\"\n"+text+"\n", 0o600)
