@@ -15,6 +15,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/outboxmail/outbox/config"
 	"github.com/outboxmail/outbox/internal/smtptest"
 )
 
@@ -339,5 +340,17 @@ func TestCheckSend(t *testing.T) {
 	}
 	if len(got) != 1 {
 		t.Errorf("%d messages delivered, want 1", len(got))
+	}
+}
+
+// The shipped units pass root's encrypted password the way init stores
+// it: the credential name outbox reads from $CREDENTIALS_DIRECTORY.
+func TestUnitsLoadEncryptedCredential(t *testing.T) {
+	for _, u := range []string{"outbox-flush.service", "outbox-pickup.service"} {
+		b, err := os.ReadFile(filepath.Join("packaging", "systemd", u))
+		must(t, err)
+		if want := "\nLoadCredentialEncrypted=" + config.CredentialName("default") + "\n"; !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %q", u, strings.TrimSpace(want))
+		}
 	}
 }

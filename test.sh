@@ -20,6 +20,9 @@ command -v man >/dev/null || need+=(man-db)
 command -v zsh >/dev/null || need+=(zsh)
 command -v fish >/dev/null || need+=(fish)
 command -v make >/dev/null || need+=(make)
+# systemd-creds, for root's encrypted password (issue 16; the tests use a
+# host key and credstore of their own, never the machine's).
+command -v systemd-creds >/dev/null || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
 	echo "test.sh: installing ${need[*]}" >&2
 	sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
