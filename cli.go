@@ -32,7 +32,7 @@ type CLI struct {
 	Sendmail   SendmailCmd   `cmd:"" help:"Behave as sendmail(8): read an RFC 5322 message on stdin."`
 	Queue      QueueCmd      `cmd:"" help:"List, flush, retry or drop queued messages."`
 	Run        RunCmd        `cmd:"" help:"Run a command and mail its result by policy (a notifier for cron and monitoring)."`
-	Check      CheckCmd      `cmd:"" help:"Probe the smarthost: greeting, capabilities, TLS, certificate, AUTH; sends nothing."`
+	Check      CheckCmd      `cmd:"" help:"Probe the smarthost: greeting, capabilities, TLS, certificate, AUTH; sends nothing unless --send ADDR (one test message)."`
 	ConfigCmd  ConfigCmd     `cmd:"" name:"config" help:"Write a config (init), show the effective config (show), or say which file is used (path)."`
 	OAuth      OAuthCmd      `cmd:"" name:"oauth" help:"OAuth2 sign-in for Microsoft 365 and Gmail: login, status, logout."`
 	Password   PasswordCmd   `cmd:"" help:"Store or remove an account password in the OS keyring."`

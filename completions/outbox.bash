@@ -26,9 +26,9 @@ _outbox_flags() {
 	'queue retry') echo '--help -h --config -c --version --all' ;;
 	'queue drop') echo '--help -h --config -c --version' ;;
 	run) echo '--help -h --config -c --version --to --on --subject -s --every --timeout --attach-output --attach -a --key --account -A --verbose -v --no-queue' ;;
-	check) echo '--help -h --config -c --version --account -A --json --verbose -v' ;;
+	check) echo '--help -h --config -c --version --account -A --json --verbose -v --send' ;;
 	config) echo '--help -h --config -c --version' ;;
-	'config init') echo '--help -h --config -c --version --email --preset --host --port --tls --username --password-stdin --tls-ca-file --tls-fingerprint --account -A --output -o --force --no-check --oauth --oauth-provider --oauth-client-id --oauth-tenant --oauth-token-url --oauth-device-url --oauth-auth-url --no-login --no-browser' ;;
+	'config init') echo '--help -h --config -c --version --email --preset --host --port --tls --username --password-stdin --password-store --send-test --tls-ca-file --tls-fingerprint --account -A --output -o --force --no-check --oauth --oauth-provider --oauth-client-id --oauth-tenant --oauth-token-url --oauth-device-url --oauth-auth-url --no-login --no-browser' ;;
 	'config show') echo '--help -h --config -c --version' ;;
 	'config path') echo '--help -h --config -c --version' ;;
 	oauth) echo '--help -h --config -c --version' ;;
@@ -48,10 +48,11 @@ _outbox_flags() {
 _outbox_flagvalue() {
 	case "$1|$2" in
 	'|--config' | '|-c' | '|--attach' | '|-a' | '|--inline' | '|--body-file' | '|--html' | 'send|--config' | 'send|-c' | 'send|--attach' | 'send|-a' | 'send|--inline' | 'send|--body-file' | 'send|--html' | 'sendmail|--config' | 'sendmail|-c' | 'queue|--config' | 'queue|-c' | 'queue list|--config' | 'queue list|-c' | 'queue flush|--config' | 'queue flush|-c' | 'queue show|--config' | 'queue show|-c' | 'queue retry|--config' | 'queue retry|-c' | 'queue drop|--config' | 'queue drop|-c' | 'run|--config' | 'run|-c' | 'run|--attach' | 'run|-a' | 'check|--config' | 'check|-c' | 'config|--config' | 'config|-c' | 'config init|--config' | 'config init|-c' | 'config init|--tls-ca-file' | 'config init|--output' | 'config init|-o' | 'config show|--config' | 'config show|-c' | 'config path|--config' | 'config path|-c' | 'oauth|--config' | 'oauth|-c' | 'oauth login|--config' | 'oauth login|-c' | 'oauth status|--config' | 'oauth status|-c' | 'oauth logout|--config' | 'oauth logout|-c' | 'password|--config' | 'password|-c' | 'password set|--config' | 'password set|-c' | 'password delete|--config' | 'password delete|-c' | 'completion|--config' | 'completion|-c' | 'man|--config' | 'man|-c' | 'version|--config' | 'version|-c') echo file ;;
-	'|--to' | '|--cc' | '|--bcc' | '|--subject' | '|-s' | '|--from' | '|-f' | '|--reply-to' | '|--body' | '|-m' | '|--header' | '|-H' | 'send|--to' | 'send|--cc' | 'send|--bcc' | 'send|--subject' | 'send|-s' | 'send|--from' | 'send|-f' | 'send|--reply-to' | 'send|--body' | 'send|-m' | 'send|--header' | 'send|-H' | 'run|--to' | 'run|--subject' | 'run|-s' | 'run|--every' | 'run|--timeout' | 'run|--key' | 'config init|--email' | 'config init|--preset' | 'config init|--host' | 'config init|--port' | 'config init|--username' | 'config init|--tls-fingerprint' | 'config init|--oauth-client-id' | 'config init|--oauth-tenant' | 'config init|--oauth-token-url' | 'config init|--oauth-device-url' | 'config init|--oauth-auth-url') echo text ;;
+	'|--to' | '|--cc' | '|--bcc' | '|--subject' | '|-s' | '|--from' | '|-f' | '|--reply-to' | '|--body' | '|-m' | '|--header' | '|-H' | 'send|--to' | 'send|--cc' | 'send|--bcc' | 'send|--subject' | 'send|-s' | 'send|--from' | 'send|-f' | 'send|--reply-to' | 'send|--body' | 'send|-m' | 'send|--header' | 'send|-H' | 'run|--to' | 'run|--subject' | 'run|-s' | 'run|--every' | 'run|--timeout' | 'run|--key' | 'check|--send' | 'config init|--email' | 'config init|--preset' | 'config init|--host' | 'config init|--port' | 'config init|--username' | 'config init|--tls-fingerprint' | 'config init|--oauth-client-id' | 'config init|--oauth-tenant' | 'config init|--oauth-token-url' | 'config init|--oauth-device-url' | 'config init|--oauth-auth-url') echo text ;;
 	'|--account' | '|-A' | 'send|--account' | 'send|-A' | 'run|--account' | 'run|-A' | 'check|--account' | 'check|-A' | 'config init|--account' | 'config init|-A' | 'oauth login|--account' | 'oauth login|-A' | 'oauth status|--account' | 'oauth status|-A' | 'oauth logout|--account' | 'oauth logout|-A' | 'password set|--account' | 'password set|-A' | 'password delete|--account' | 'password delete|-A') echo accounts ;;
 	'run|--on') echo 'enum:failure always output change' ;;
 	'config init|--tls') echo 'enum:starttls tls none' ;;
+	'config init|--password-store') echo 'enum:keyring systemd-creds file none' ;;
 	'config init|--oauth-provider') echo 'enum:microsoft google custom' ;;
 	esac
 }

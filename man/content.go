@@ -32,6 +32,7 @@ var AccountKeys = []Item{
 	{"auth", "auto (default: PLAIN, then LOGIN, then CRAM-MD5 from what the server offers), plain, login, cram-md5, xoauth2, oauthbearer or none."},
 	{"password", "The password itself. Refused unless the file's mode is 0600 or stricter; prefer the keyring or password_command."},
 	{"password_command", "Command (an array: program and arguments, run without a shell) whose first line of output is the password, e.g. [\"pass\", \"show\", \"smtp/work\"]."},
+	{"password_file", "File whose first line is the password (absolute path, or ~/...). It must be yours, mode 0600 or stricter, in a directory others can't write to; outbox checks this at every read and refuses the file otherwise (exit 78, the message is kept). outbox config init writes passwords/NAME beside the config (directory mode 0700) on a host without a keyring."},
 	{"from", "Default From address, e.g. \"Me <me@example.com>\". A message whose sender matches it selects this account."},
 	{"helo", "Name sent in EHLO. Default: the host name."},
 	{"timeout", "Connect and per-command timeout, e.g. \"30s\" (the default)."},
@@ -59,6 +60,8 @@ var Environment = []Item{
 	{"OUTBOX_QUEUE_DIR", "Queue directory (absolute path); overrides queue_dir."},
 	{"OUTBOX_SYSTEM_CONFIG", "The system config file (absolute path) in place of /etc/outbox/config.toml; for packagers and tests."},
 	{"OUTBOX_MAILDROP_DIR", "The maildrop of system mode (absolute path) in place of /var/spool/outbox/maildrop; for packagers and tests."},
+	{"OUTBOX_CREDSTORE_DIR", "Where root's encrypted credentials outbox-NAME are (absolute path) in place of /etc/credstore.encrypted; for packagers and tests."},
+	{"SYSTEMD_CREDENTIAL_SECRET", "Passed on to systemd-creds: the host key file in place of /var/lib/systemd/credential.secret (tests use one of their own)."},
 	{"XDG_CONFIG_HOME", "Base of the per-user config file (default ~/.config)."},
 	{"XDG_STATE_HOME", "Base of the per-user queue and state (default ~/.local/state)."},
 	{"CREDENTIALS_DIRECTORY", "systemd credentials directory: the password of account NAME is read from the file outbox-NAME there."},
@@ -91,7 +94,9 @@ var Files = []Item{
 	{"~/.local/state/outbox/queue/", "Per-user queue ($XDG_STATE_HOME/outbox/queue): new/ holds queued messages (ID.eml, the exact bytes, and ID.json, the envelope and state), failed/ those that will not be retried, tmp/ messages being written."},
 	{"/var/spool/outbox/", "The queue when outbox runs as root."},
 	{"/var/spool/outbox/maildrop/", "System mode (mode 1733): a user who can't read the system config leaves messages here; root's outbox queue flush picks them up (regular files owned by their sender only) and sends them as user@default_domain."},
-	{"outbox-pickup.path, outbox-flush.timer", "systemd units (make install): flush as soon as a message is dropped, and every 5 minutes for retries."},
+	{"outbox-pickup.path, outbox-flush.timer", "systemd units (make install): flush as soon as a message is dropped, and every 5 minutes for retries. Their services pass the encrypted credential outbox-default (LoadCredentialEncrypted=)."},
+	{"/etc/credstore.encrypted/outbox-NAME", "Root's password for account NAME, encrypted with systemd-creds (host key, and the TPM where there is one) by outbox config init."},
+	{"~/.config/outbox/passwords/NAME", "The password_file outbox config init writes on a host without a keyring (mode 0600, directory 0700)."},
 	{"~/.local/state/outbox/", "Per-user state: outbox run history (run/), OAuth2 tokens when no keyring works (oauth/)."},
 }
 
@@ -101,6 +106,7 @@ var Examples = []Item{
 	{"outbox --to ops@example.com -s Report -a report.pdf -m 'attached'", "Send a file."},
 	{"ln -s /usr/local/bin/outbox /usr/sbin/sendmail", "Make every program that calls sendmail (cron, PHP mail(), git send-email, smartd) send through outbox; make install does this with PREFIX=/usr."},
 	{"printf 'Subject: hi\\n\\nbody\\n' | sendmail -t -i ops@example.com", "Send a prepared message as sendmail(8) does."},
+	{"outbox check --send me@example.com", "Send one test message through the account and show the server's reply."},
 	{"outbox queue flush --due", "Retry queued messages whose time has come (from cron or a systemd timer)."},
 	{"source <(outbox completion bash)", "Tab completion in the current bash."},
 }
@@ -108,7 +114,7 @@ var Examples = []Item{
 // Security is the short SECURITY section (SPEC §3).
 var Security = []string{
 	"TLS certificates are verified; with tls = \"starttls\" a server that does not offer STARTTLS is refused, never used in plaintext. TLS 1.2 is the minimum. AUTH is never sent over an unencrypted connection.",
-	"Passwords never appear in arguments, logs, -v transcripts, config show or error messages; they come from $OUTBOX_PASSWORD, password_command, systemd credentials or the OS keyring, and a password key in the config file is refused unless the file is private (0600).",
+	"Passwords never appear in arguments, logs, -v transcripts, config show or error messages; they come from $OUTBOX_PASSWORD, password_command, a password_file of the user's own (mode 0600), systemd credentials (encrypted at rest for root) or the OS keyring, and a password key in the config file is refused unless the file is private (0600).",
 	"Header values given as flags can't add headers (CR and LF are refused), and every line of a message is sent with CRLF endings, so no bare CR or LF (SMTP smuggling) reaches the server. sendmail -X never writes the file it names.",
 }
 

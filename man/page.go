@@ -310,7 +310,7 @@ func (p *page) configSection() {
 	p.Text("Keys of an [accounts.NAME] table:")
 	p.itemList(AccountKeys)
 	p.Paragraph()
-	p.Text("The password is taken from the first source that has one: $OUTBOX_PASSWORD, password (in a 0600 file), password_command, the systemd credential $CREDENTIALS_DIRECTORY/outbox-NAME, the OS keyring (service \"outbox\", user USERNAME@HOST; see outbox password set). When none has it and AUTH is needed, the error names every source tried.")
+	p.Text("The password is taken from the first source that has one: $OUTBOX_PASSWORD, password (in a 0600 file), password_command, password_file, the systemd credential $CREDENTIALS_DIRECTORY/outbox-NAME, for root the encrypted credential /etc/credstore.encrypted/outbox-NAME (decrypted with systemd-creds decrypt), the OS keyring (service \"outbox\", user USERNAME@HOST; see outbox password set). When none has it and AUTH is needed, the error names every source tried. outbox config init stores a typed password in the keyring when it works, else (root with systemd-creds) in the encrypted credential, else in a password_file beside the config, and says which; --password-store keyring|systemd-creds|file|none chooses.")
 }
 
 const exampleConfig = `default_account = "work"
