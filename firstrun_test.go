@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-smtp"
 
@@ -352,5 +353,60 @@ func TestUnitsLoadEncryptedCredential(t *testing.T) {
 		if want := "\nLoadCredentialEncrypted=" + config.CredentialName("default") + "\n"; !strings.Contains(string(b), want) {
 			t.Errorf("%s lacks %q", u, strings.TrimSpace(want))
 		}
+	}
+}
+
+// Item 4: on a session bus without a Secret Service, init does not wait
+// for one: the keyring fails at once with a reason, and the password goes
+// to the next place (the encrypted credential for root, else the file).
+// The bus is a real dbus-daemon whose config has no service directories,
+// so nothing can be activated.
+func TestInitNoSecretService(t *testing.T) {
+	bin, err := exec.LookPath("outbox") // installed by testscript.Main
+	if err != nil {
+		t.Skip("outbox not in PATH (run through go test)")
+	}
+	if _, err := exec.LookPath("dbus-run-session"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("dbus-run-session not installed (test.sh installs dbus)")
+		}
+		t.Skip("dbus-run-session not installed")
+	}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "bus.conf")
+	must(t, os.WriteFile(conf, []byte(`<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`), 0o600))
+	cfg := filepath.Join(dir, "config.toml")
+	cmd := exec.Command("dbus-run-session", "--config-file="+conf, "--", bin, "config", "init", "--email", "me@example.com",
+		"--host", "smtp.example.com", "--password-stdin", "--no-check", "--output", cfg)
+	cmd.Env = append(filteredEnv("DBUS_SESSION_BUS_ADDRESS", "OUTBOX_PASSWORD", "OUTBOX_CONFIG", "HOME"), "HOME="+dir,
+		"OUTBOX_CREDSTORE_DIR="+filepath.Join(dir, "credstore"), "SYSTEMD_CREDENTIAL_SECRET="+filepath.Join(dir, "credential.secret"))
+	cmd.Stdin = strings.NewReader("nss-S3cret\n")
+	start := time.Now()
+	out, err := cmd.Output()
+	took := time.Since(start)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "The OS keyring can't be used here: no Secret Service on the session bus") {
+		t.Errorf("stdout:\n%s", out)
+	}
+	// Well under config.KeyringTimeout: nothing waited for an answer.
+	if took >= config.KeyringTimeout {
+		t.Errorf("init took %v; the keyring should fail at once", took)
+	}
+	if !strings.Contains(string(out), "Stored the password ") {
+		t.Errorf("not stored anywhere:\n%s", out)
 	}
 }
