@@ -262,8 +262,10 @@ func PasswordAlternatives(account, path string) []string {
 		"Put one of these in place of the keyring:",
 		"  - a password manager command, in " + path + " under [accounts." + quoteKey(account) + "]:",
 		"      password_command = [\"pass\", \"show\", \"smtp/" + account + "\"]",
+		"  - a file only you can read (mode 0600), named in the account as password_file; `outbox config init --force --password-stdin --password-store file` writes both:",
+		"      password_file = " + quote(config.PasswordFilePath(path, account)),
 		"  - a systemd credential, for services and timers (the unit then says LoadCredentialEncrypted=outbox-" + account + "):",
-		"      systemd-creds encrypt --name=outbox-" + account + " - /etc/credstore.encrypted/outbox-" + account,
+		"      systemd-creds encrypt --name=outbox-" + account + " - " + config.CredentialPath(account) + "   (outbox config init does this as root: --password-store systemd-creds)",
 		"  - the OUTBOX_PASSWORD environment variable, for CI jobs.",
 		"Then run `outbox check`.",
 	}
