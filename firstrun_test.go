@@ -230,9 +230,14 @@ func TestFirstRunRootSystemdCreds(t *testing.T) {
 		"OUTBOX_SYSTEM_CONFIG="+sysconf, "OUTBOX_MAILDROP_DIR="+drop,
 		"OUTBOX_QUEUE_DIR="+filepath.Join(e.base, "spool", "queue"))
 	out, errs, code := e.run("", env, frSecret+"\n", "outbox", "config", "init", "--email", "ops@example.com",
-		"--host", "127.0.0.1", "--port", strconv.Itoa(srv.Port), "--tls-ca-file", e.ca, "--password-stdin")
+		"--host", "127.0.0.1", "--port", strconv.Itoa(srv.Port), "--tls-ca-file", e.ca, "--password-stdin", "--send-test")
 	if code != 0 {
 		t.Fatalf("init: exit %d\n%s%s", code, out, errs)
+	}
+	// --send-test: the proof, decrypted and sent by init itself.
+	if msgs := srv.WaitMessages(t, 1); !bytes.Contains(msgs[0].Data, []byte("Subject: outbox test from ")) || msgs[0].To[0] != "ops@example.com" ||
+		!strings.Contains(out, "Test message sent to ops@example.com through 127.0.0.1:"+strconv.Itoa(srv.Port)+"; the server replied: ") {
+		t.Errorf("test message: %d delivered\n%s", len(srv.Messages()), out)
 	}
 	cred := filepath.Join(e.base, "credstore", "outbox-default")
 	for _, want := range []string{"Wrote " + sysconf, "Stored the password encrypted with systemd-creds in " + cred,
@@ -258,8 +263,8 @@ func TestFirstRunRootSystemdCreds(t *testing.T) {
 	if out, errs, code := e.run("", env, "", "outbox", "send", "--to", "to@example.com", "-s", "root decrypts", "-m", "hi"); code != 0 {
 		t.Fatalf("send: exit %d\n%s%s", code, out, errs)
 	}
-	if msgs := srv.WaitMessages(t, 1); msgs[0].Auth != "ops@example.com" {
-		t.Errorf("auth %q", msgs[0].Auth)
+	if msgs := srv.WaitMessages(t, 2); msgs[1].Auth != "ops@example.com" || !bytes.Contains(msgs[1].Data, []byte("Subject: root decrypts")) {
+		t.Errorf("auth %q\n%s", msgs[1].Auth, msgs[1].Data)
 	}
 
 	// System mode at once: the maildrop exists with its modes, and an

@@ -117,6 +117,9 @@ func isolateScript(env *testscript.Env) {
 	env.Setenv("XDG_STATE_HOME", filepath.Join(home, ".local", "state"))
 	env.Setenv("OUTBOX_QUEUE_DIR", filepath.Join(env.WorkDir, "queue"))
 	env.Setenv("OUTBOX_MAILDROP_DIR", filepath.Join(env.WorkDir, "maildrop"))
+	// Root's config init without OUTBOX_CONFIG writes the system config
+	// and prepares system mode: never the machine's /etc/outbox.
+	env.Setenv("OUTBOX_SYSTEM_CONFIG", filepath.Join(env.WorkDir, "etc", "outbox", "config.toml"))
 	// config init as root may encrypt a password with systemd-creds:
 	// into a credstore and with a host key of the story's own.
 	env.Setenv("OUTBOX_CREDSTORE_DIR", filepath.Join(env.WorkDir, "credstore"))
