@@ -151,13 +151,18 @@ func (c *ConfigInitCmd) Run(a *app, cli *CLI) error {
 	}
 	var keyErr error
 	var st *stored
-	if pw != "" && c.PasswordStore != storeNone {
+	if c.PasswordStore == storeNone {
+		pw = "" // the wizard's answer too: nothing is stored
+	}
+	if pw != "" {
 		var err error
 		st, keyErr, err = c.storePassword(a, w, acct, pw, target, secret)
-		if errors.Is(err, setup.ErrInterrupted) {
+		switch {
+		case errors.Is(err, setup.ErrInterrupted):
 			return exitError{code: 130, err: err}
-		}
-		if err != nil {
+		case errors.Is(err, setup.ErrAborted):
+			return usageError{err}
+		case err != nil:
 			return err
 		}
 		if st == nil {
