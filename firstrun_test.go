@@ -415,3 +415,42 @@ func TestInitNoSecretService(t *testing.T) {
 		t.Errorf("not stored anywhere:\n%s", out)
 	}
 }
+
+// The wizard asks before the password goes anywhere but the keyring, and
+// "no" to every place stores it nowhere: the config is written without
+// it, the alternatives are listed, and nothing else is on disk.
+func TestConfigInitWizardDeclinesStore(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("HOME", dir)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	t.Setenv("OUTBOX_CREDSTORE_DIR", filepath.Join(dir, "credstore"))
+	t.Setenv("SYSTEMD_CREDENTIAL_SECRET", filepath.Join(dir, "credential.secret"))
+	os.Unsetenv("OUTBOX_PASSWORD")
+	dns := startDNS(t, nil) // every lookup: NXDOMAIN
+	path := filepath.Join(dir, "cfg", "config.toml")
+	answers := []string{"me@example.com", "0", "smtp.example.com", "2", "", "", "never-S3cret"}
+	if ok, _ := config.SystemdCreds(); ok {
+		answers = append(answers, "n") // encrypt with systemd-creds? (root)
+	}
+	answers = append(answers, "n") // keep it in a file?
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"outbox", "config", "init", "--dns", dns, "--output", path}, strings.NewReader(strings.Join(answers, "\n")+"\n"), &stdout, &stderr)
+	out := stdout.String()
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, stderr.String())
+	}
+	for _, want := range []string{"The OS keyring can't be used here", "a file only you can read (mode 0600)? [Y/n]", "No password stored", "password_file = "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if got := filesHolding(t, dir, "never-S3cret"); len(got) != 0 {
+		t.Errorf("declined, but the password is in %v", got)
+	}
+	if b, _ := os.ReadFile(path); bytes.Contains(b, []byte("password_file")) {
+		t.Errorf("config names a password_file:\n%s", b)
+	}
+	if strings.Contains(out, "Send a test message") {
+		t.Errorf("a test message offered without a password:\n%s", out)
+	}
+}
