@@ -204,7 +204,6 @@ func (pipeAddr) String() string  { return "stdin" }
 // returns then.
 type oneConnListener struct {
 	c    *pipeConn
-	once sync.Once
 	used bool
 }
 
