@@ -480,3 +480,38 @@ func TestSendmailBSFlags(t *testing.T) {
 }
 
 func base64Reader(r io.Reader) io.Reader { return base64.NewDecoder(base64.StdEncoding, r) }
+
+// System mode (SPEC §7): PHP-FPM as an unprivileged user that can't read
+// the system config. Each transaction goes into the maildrop, 250 only
+// after the drop file is written; root's flush sends it with the caller's
+// identity (MAIL FROM from a user not in trusted_users is not used, as
+// -f is not).
+func TestSendmailBSMaildrop(t *testing.T) {
+	m := newMuEnv(t)
+	const u = "i14abs1"
+	if exec.Command("id", "-u", u).Run() != nil {
+		if out, err := exec.Command("useradd", "-M", "-r", "-s", "/usr/sbin/nologin", u).CombinedOutput(); err != nil && exec.Command("id", "-u", u).Run() != nil {
+			t.Fatalf("useradd %s: %v\n%s", u, err, out)
+		}
+	}
+	out, errs, code := m.as(u, "HELO web\r\nMAIL FROM:<shop@example.org>\r\nRCPT TO:<buyer@example.net>\r\nRCPT TO:<audit@example.net>\r\nDATA\r\n"+
+		"Subject: order\r\nTo: buyer@example.net\r\nBcc: audit@example.net\r\n\r\nthanks\r\n.\r\nQUIT\r\n", m.bin, "sendmail", "-bs", "-i")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	ids := queueIDs(out)
+	if len(ids) != 1 || !strings.Contains(out, "(in the maildrop; root's outbox sends it)") {
+		t.Fatalf("reply:\n%s", out)
+	}
+	if d := m.dropped(); len(d) != 1 || !strings.HasPrefix(d[0], ids[0]) {
+		t.Fatalf("maildrop holds %v, the client was told %v", d, ids)
+	}
+	m.root("", "queue", "flush")
+	got := m.delivered("buyer@example.net")
+	if len(got) != 1 || got[0].From != u+"@example.com" || !slices.Equal(got[0].To, []string{"buyer@example.net", "audit@example.net"}) {
+		t.Fatalf("delivered: %+v", got)
+	}
+	if headerHas(got[0].Data, "Bcc") || !bytes.Contains(got[0].Data, []byte("thanks")) {
+		t.Errorf("delivered message:\n%s", got[0].Data)
+	}
+}
