@@ -12,6 +12,9 @@ import (
 	"github.com/outboxmail/outbox/sendmail"
 )
 
+// bsTimeout is how long -bs waits for the client (tests shorten it).
+var bsTimeout = pipesmtp.DefaultTimeout
+
 // serveSMTP is sendmail -bs (SPEC §1): an SMTP dialogue on stdin and
 // stdout, each transaction sent through submit, the path of sendmail -t.
 // The command line still applies to every transaction: -f replaces MAIL
@@ -27,6 +30,7 @@ func (a *app) serveSMTP(inv *sendmail.Invocation) error {
 	host, _ := os.Hostname()
 	res, err := pipesmtp.Serve(a.stdin, a.stdout, pipesmtp.Options{
 		Hostname: host,
+		Timeout:  bsTimeout,
 		Log:      a.stderr,
 		Rcpt: func(addr string) error {
 			if merr != nil {
@@ -64,7 +68,7 @@ func (a *app) serveSMTP(inv *sendmail.Invocation) error {
 	case merr != nil:
 		return merr
 	case res.Timeout:
-		return exitError{code: exTempFail, err: fmt.Errorf("sendmail -bs: the client sent nothing for %s; answered 421 and closed (%d message(s) accepted before)", pipesmtp.DefaultTimeout, res.Delivered)}
+		return exitError{code: exTempFail, err: fmt.Errorf("sendmail -bs: the client sent nothing for %s; answered 421 and closed (%d message(s) accepted before)", bsTimeout, res.Delivered)}
 	case res.Aborted:
 		return exitError{code: exDataErr, err: fmt.Errorf("sendmail -bs: the input ended inside DATA; that message was discarded (%d message(s) accepted before it are kept)", res.Delivered)}
 	}

@@ -25,6 +25,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-smtp"
 
@@ -513,5 +514,36 @@ func TestSendmailBSMaildrop(t *testing.T) {
 	}
 	if headerHas(got[0].Data, "Bcc") || !bytes.Contains(got[0].Data, []byte("thanks")) {
 		t.Errorf("delivered message:\n%s", got[0].Data)
+	}
+}
+
+// A client that goes quiet gets 421 after the timeout (five minutes; here
+// shortened), and outbox exits 75 saying so; what was accepted before
+// stays in the queue.
+func TestSendmailBSTimeout(t *testing.T) {
+	e := newBSEnv(t, nil)
+	old := bsTimeout
+	bsTimeout = 300 * time.Millisecond
+	t.Cleanup(func() { bsTimeout = old })
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	go pw.Write([]byte("HELO app\r\nMAIL FROM:<app@example.com>\r\nRCPT TO:<a@example.net>\r\nDATA\r\nSubject: 1\r\n\r\nx\r\n.\r\nMAIL FROM:<app@example.com>\r\n"))
+	var out, errb bytes.Buffer
+	done := make(chan int, 1)
+	go func() { done <- run([]string{"sendmail", "-bs", "-C", e.config}, pr, &out, &errb) }()
+	var code int
+	select {
+	case code = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no timeout; output:\n%s", out.String())
+	}
+	if code != 75 || !strings.Contains(errb.String(), "the client sent nothing for 300ms; answered 421 and closed (1 message(s) accepted before)") {
+		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+	if !strings.HasSuffix(out.String(), "\r\n421 4.4.2 Idle timeout, bye bye\r\n") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	if ids, q := queueIDs(out.String()), e.queued("new"); len(ids) != 1 || !slices.Equal(ids, q) {
+		t.Errorf("told %v, queue holds %v", ids, q)
 	}
 }
