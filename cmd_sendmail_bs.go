@@ -41,7 +41,7 @@ func (a *app) serveSMTP(inv *sendmail.Invocation) error {
 		},
 		Deliver: func(t *pipesmtp.Transaction) pipesmtp.Reply {
 			if merr != nil {
-				return bsReply(nil, merr)
+				return *unusable(merr)
 			}
 			ti := *inv
 			ti.Recipients = t.Rcpts
@@ -77,13 +77,9 @@ func (a *app) serveSMTP(inv *sendmail.Invocation) error {
 
 // unusable is the RCPT reply when outbox can't take mail at all (a broken
 // config file): 451 4.3.5, "system incorrectly configured" (RFC 3463).
-func unusable(err error) error {
-	return &bsError{pipesmtp.Reply{Code: 451, Enhanced: [3]int{4, 3, 5}, Text: "outbox can't take mail: " + oneLine(err)}}
+func unusable(err error) *pipesmtp.Reply {
+	return &pipesmtp.Reply{Code: 451, Enhanced: [3]int{4, 3, 5}, Text: "outbox can't take mail: " + oneLine(err)}
 }
-
-type bsError struct{ r pipesmtp.Reply }
-
-func (e *bsError) Error() string { return e.r.Text }
 
 // bsReply is the answer to a transaction's final dot, from what submit
 // did with the message. 250 only when the message is safe: accepted by
@@ -98,7 +94,6 @@ func bsReply(out *queue.Outcome, err error) pipesmtp.Reply {
 		me    *mime.Error
 		qe    *queue.Error
 		usage usageError
-		be    *bsError
 	)
 	switch {
 	case err == nil && out != nil && len(out.Queued) > 0 && out.Err == nil:
@@ -125,8 +120,6 @@ func bsReply(out *queue.Outcome, err error) pipesmtp.Reply {
 		return pipesmtp.Reply{Code: code, Enhanced: enh, Text: oneLine(err)}
 	case out != nil && len(out.Failed) > 0:
 		return pipesmtp.Reply{Code: 554, Enhanced: [3]int{5, 0, 0}, Text: oneLine(err)}
-	case errors.As(err, &be):
-		return be.r
 	case errors.As(err, &me):
 		// RFC 3463 5.6.0: the message content can't be sent as it is.
 		return pipesmtp.Reply{Code: 554, Enhanced: [3]int{5, 6, 0}, Text: oneLine(err)}

@@ -429,6 +429,17 @@ func TestSendmailBSBadInput(t *testing.T) {
 			}
 		}
 	})
+	t.Run("broken config", func(t *testing.T) {
+		bad := filepath.Join(e.dir, "bad.toml")
+		must(t, os.WriteFile(bad, []byte("bogus = = 1\n"), 0o600))
+		out, errs, code := e.dialogue("HELO app\r\nMAIL FROM:<app@example.com>\r\nRCPT TO:<a@example.net>\r\nQUIT\r\n", "-C", bad)
+		if !strings.Contains(out, "\r\n451 4.3.5 outbox can't take mail: config: "+bad+":1:") || !strings.HasSuffix(out, "\r\n221 2.0.0 Bye\r\n") {
+			t.Errorf("output:\n%s", out)
+		}
+		if code != 78 || !strings.Contains(errs, bad+":1:") {
+			t.Errorf("exit %d, stderr %q", code, errs)
+		}
+	})
 	t.Run("line too long inside DATA", func(t *testing.T) {
 		before := len(e.queued("new"))
 		out, _, _ := e.dialogue("HELO app\r\n" + complete +

@@ -39,7 +39,7 @@ type Options struct {
 	MaxLineLength   int           // 0: DefaultMaxLineLength
 
 	// Rcpt checks one RCPT TO address before it is accepted; an error is
-	// the reply (a *smtp.SMTPError as is, anything else as 553 5.1.3).
+	// the reply (a *Reply as is, anything else as 553 5.1.3).
 	// nil accepts every address go-smtp could parse.
 	Rcpt func(addr string) error
 	// Deliver takes one complete transaction. It must read t.Data to its
@@ -76,6 +76,9 @@ type Reply struct {
 	Enhanced [3]int
 	Text     string
 }
+
+// Error makes a *Reply an error, for Options.Rcpt to return.
+func (r *Reply) Error() string { return r.Text }
 
 // Result says how a session ended.
 type Result struct {
@@ -183,9 +186,9 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 func (s *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	if s.b.o.Rcpt != nil {
 		if err := s.b.o.Rcpt(to); err != nil {
-			var se *smtp.SMTPError
-			if errors.As(err, &se) {
-				return se
+			var r *Reply
+			if errors.As(err, &r) {
+				return &smtp.SMTPError{Code: r.Code, EnhancedCode: smtp.EnhancedCode(r.Enhanced), Message: oneLine(r)}
 			}
 			return &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 1, 3}, Message: oneLine(err)}
 		}
