@@ -16,6 +16,9 @@ type app struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+
+	// quiet drops notes (sendmail -bs: each SMTP reply says the same).
+	quiet bool
 }
 
 // warnf prints a warning that does not change the outcome.
@@ -25,6 +28,9 @@ func (a *app) warnf(format string, args ...any) {
 
 // notef prints a one-line note for a person (queued, where, what next).
 func (a *app) notef(format string, args ...any) {
+	if a.quiet {
+		return
+	}
 	fmt.Fprintf(a.stderr, "outbox: "+format+"\n", args...)
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net/mail"
 	"strings"
 	"time"
@@ -29,7 +30,7 @@ func (a *app) sendmail(args []string) error {
 	case sendmail.ModeFlush:
 		return a.flushQueue(inv.Config, false, inv.Verbose)
 	case sendmail.ModeSMTP:
-		return usagef("sendmail -bs (SMTP on stdin) is not supported; pipe the message to `sendmail -t -i` instead")
+		return a.serveSMTP(inv)
 	}
 	m, err := a.openMailer(inv.Config, inv.Verbose)
 	if err != nil {
@@ -41,25 +42,41 @@ func (a *app) sendmail(args []string) error {
 	return m.sendStdin(inv)
 }
 
-// sendStdin spools the stdin message (never whole in memory: it streams
-// into the queue's draft file, which becomes the queue entry if the send
-// does not finish) and delivers it.
+// sendStdin spools the stdin message and delivers it.
 func (m *mailer) sendStdin(inv *sendmail.Invocation) error {
+	_, err := m.submit(inv, m.a.stdin)
+	return err
+}
+
+// submit is the path of every message sendmail receives, from stdin (-t,
+// argument recipients) or in a -bs transaction: header completion,
+// aliases, Bcc removal, 8-bit detection, then the queue (or the maildrop
+// in system mode) and the first delivery attempt. The message is never
+// whole in memory: it streams into the queue's draft file, which becomes
+// the queue entry if the send does not finish.
+func (m *mailer) submit(inv *sendmail.Invocation, src io.Reader) (*queue.Outcome, error) {
 	sender, err := m.envelopeSender(inv)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if strings.ContainsAny(inv.FullName, "\r\n\x00") {
-		return &mime.Error{Field: "-F", Value: inv.FullName, Msg: "a full name can't contain CR, LF or NUL"}
+		return nil, &mime.Error{Field: "-F", Value: inv.FullName, Msg: "a full name can't contain CR, LF or NUL"}
 	}
 	d, err := m.queue.NewDraft()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	opts := mime.StdinOptions{
 		DotEnds:           !inv.IgnoreDots,
 		ExtractRecipients: inv.ExtractRecipients,
 		Date:              time.Now(),
+	}
+	if inv.Mode == sendmail.ModeSMTP {
+		// -bs: the envelope is RCPT TO's, but Bcc still never reaches the
+		// header (RFC 5322 §3.6.3), as Postfix's cleanup removes it too.
+		// Reading the header's recipients is how ReadStdin drops Bcc;
+		// they are not added to the envelope (below, only with -t).
+		opts.ExtractRecipients = true
 	}
 	// In system mode the caller can't read default_domain: root's pickup
 	// adds From and Message-ID and qualifies local names instead.
@@ -69,10 +86,10 @@ func (m *mailer) sendStdin(inv *sendmail.Invocation) error {
 		opts.Domain = m.cfg.Domain()
 	}
 	m.fullName = inv.FullName
-	info, err := mime.ReadStdin(d, m.a.stdin, opts)
+	info, err := mime.ReadStdin(d, src, opts)
 	if err != nil {
 		d.Discard()
-		return err
+		return nil, err
 	}
 	rcpts := inv.Recipients
 	if inv.ExtractRecipients {
@@ -82,7 +99,7 @@ func (m *mailer) sendStdin(inv *sendmail.Invocation) error {
 	to, err := m.resolveAll(rcpts)
 	if err != nil {
 		d.Discard()
-		return err
+		return nil, err
 	}
 	if len(to) == 0 {
 		d.Discard()
@@ -91,14 +108,14 @@ func (m *mailer) sendStdin(inv *sendmail.Invocation) error {
 			if len(info.HeadersRead) > 0 {
 				read = "read " + strings.Join(info.HeadersRead, ", ")
 			}
-			return usagef("no recipients: -t found none in the message header (%s); add a To: header or give the address as an argument", read)
+			return nil, usagef("no recipients: -t found none in the message header (%s); add a To: header or give the address as an argument", read)
 		}
-		return usagef("no recipients: give the address as an argument, or use -t to read To, Cc and Bcc from the message")
+		return nil, usagef("no recipients: give the address as an argument, or use -t to read To, Cc and Bcc from the message")
 	}
 	acct, err := m.account("", sender.Address)
 	if err != nil {
 		d.Discard()
-		return err
+		return nil, err
 	}
 	e := &queue.Entry{
 		ID:      d.ID(),
@@ -114,7 +131,7 @@ func (m *mailer) sendStdin(inv *sendmail.Invocation) error {
 		SMTPUTF8: info.SMTPUTF8,
 		Size:     info.Size,
 	}
-	return m.deliver(d, e, false)
+	return m.deliverOutcome(d, e, false)
 }
 
 // envelopeSender is MAIL FROM: -f/-r, else the account's from (with its

@@ -300,20 +300,28 @@ func (m *mailer) sendComposed(msg *mime.Compose, account, from string, to []stri
 // deliver tries the message now and reports the outcome. Whatever happens,
 // the message ends delivered, queued, or kept in failed/: never lost.
 func (m *mailer) deliver(d *queue.Draft, e *queue.Entry, noQueue bool) error {
+	_, err := m.deliverOutcome(d, e, noQueue)
+	return err
+}
+
+// deliverOutcome is deliver that also returns what became of the message
+// (nil when the draft could not even be committed), for sendmail -bs's
+// reply to the final dot.
+func (m *mailer) deliverOutcome(d *queue.Draft, e *queue.Entry, noQueue bool) (*queue.Outcome, error) {
 	if m.queue.IsMaildrop() {
-		return m.drop(d, e)
+		return &queue.Outcome{ID: d.ID(), Queued: e.PendingAddrs()}, m.drop(d, e)
 	}
 	if m.cfg == nil {
 		if noQueue {
 			d.Discard()
-			return errNoConfig
+			return nil, errNoConfig
 		}
 		if err := d.Commit(e); err != nil {
-			return err
+			return nil, err
 		}
 		m.a.notef("no configuration found; message queued as %s in %s.", e.ID, m.queue.Dir)
 		m.a.notef("next: run `outbox config init` to set up your smarthost (or write %s by hand), then `outbox queue flush` sends it.", config.UserPath())
-		return nil
+		return &queue.Outcome{ID: e.ID, Queued: e.PendingAddrs(), Err: errNoConfig}, nil
 	}
 	// A message that goes out shows the smarthost is up: the queue then
 	// sends what waits and is due (SPEC §5), over the same connection.
@@ -323,19 +331,19 @@ func (m *mailer) deliver(d *queue.Draft, e *queue.Entry, noQueue bool) error {
 	}
 	if err != nil {
 		if out != nil && out.ID != "" && len(out.Failed) > 0 {
-			return fmt.Errorf("%w (message kept in the failed queue as %s)", err, out.ID)
+			return out, fmt.Errorf("%w (message kept in the failed queue as %s)", err, out.ID)
 		}
-		return err
+		return out, err
 	}
 	if out != nil && len(out.Failed) > 0 {
-		return fmt.Errorf("%w (delivered to %d other recipient(s); kept in the failed queue as %s)", out.Err, len(out.Sent), out.ID)
+		return out, fmt.Errorf("%w (delivered to %d other recipient(s); kept in the failed queue as %s)", out.Err, len(out.Sent), out.ID)
 	}
 	// The automatic flush does not change this message's outcome; what it
 	// sent is said only with -v, as the rest of a successful send is quiet.
 	if rep != nil && m.verbose && rep.Tried > 0 {
 		m.a.notef("queue: %d tried, %d sent, %d deferred, %d failed", rep.Tried, rep.Sent, rep.Deferred, rep.Failed)
 	}
-	return nil
+	return out, nil
 }
 
 // drop leaves the message in the maildrop for root's pickup (system

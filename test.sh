@@ -14,6 +14,10 @@ export PATH="$(go env GOPATH)/bin:$PATH"
 need=()
 command -v dbus-run-session >/dev/null || need+=(dbus)
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
+# Real sendmail -bs clients (issue 14): Symfony Mailer and Python's smtplib.
+command -v php >/dev/null || need+=(php-cli)
+[ -e /usr/share/php/Symfony/Component/Mailer/autoload.php ] || need+=(php-symfony-mailer)
+command -v python3 >/dev/null || need+=(python3)
 # For the man page, completion and install tests (they skip without them).
 command -v groff >/dev/null || need+=(groff-base)
 command -v man >/dev/null || need+=(man-db)

@@ -296,6 +296,17 @@ func (p *page) sendmailSection(name string) {
 		p.EndSection()
 		p.Text(oneParagraph(f.Effect))
 	}
+	p.sendmailBSSection()
+}
+
+// sendmailBSSection documents sendmail -bs (issue 14).
+func (p *page) sendmailBSSection() {
+	p.Section("Sendmail -bs")
+	p.Text("With -bs, outbox answers an SMTP client on standard input and output, with no network, no AUTH and no STARTTLS: the 220 greeting; HELO or EHLO (offering PIPELINING, 8BITMIME, SMTPUTF8, SIZE, DSN, ENHANCEDSTATUSCODES, CHUNKING); MAIL (SIZE, BODY, SMTPUTF8, RET, ENVID); RCPT (NOTIFY; ORCPT is accepted and not passed on); DATA or BDAT; RSET, NOOP, VRFY (252) and QUIT (221); as many transactions as the client likes. Commands may end in LF; the message ends only at CRLF.CRLF. RCPT TO needs an address with a domain. Each message is handled as sendmail -t would handle it, with the envelope from MAIL and RCPT: Date, Message-ID and From are added when missing, Bcc is removed from the header, 8-bit content is carried as such, and in system mode the message goes to the maildrop.")
+	p.Paragraph()
+	p.Text("The reply to the final dot is 250 \"Ok: queued as ID\" only once the smarthost has accepted the message or it is committed to the queue (or the maildrop); when the smarthost can't be reached the reply is still 250, saying the message waits in the queue. A permanent refusal by the smarthost is passed on as the reply (its code and text) and the message is kept in the failed queue, as with -t, for outbox queue retry ID after the cause is fixed. When only some recipients were refused, the reply is 250 and says so: the others have the message; the refused ones are in the failed queue.")
+	p.Paragraph()
+	p.Text("Bad input gets an SMTP reply, never a crash or a hang: an unknown command 500, HELP, EXPN, AUTH and STARTTLS 502, a command out of sequence 502 (go-smtp's server says 502 where RFC 5321 has 503; a second MAIL in a transaction gets 503), a syntax error 501, a line over 1 MiB 500 (and the session ends), a message over the SIZE limit (64 MiB) 552 with nothing kept. After five minutes without input (RFC 5321 4.5.3.2.7) the reply is 421 and outbox exits 75. Input that ends inside DATA drops that message and keeps every earlier one (exit 65). After QUIT, when the input ends between commands, or after the fourth bad command (go-smtp then says 500 and ends the session), the exit status is 0.")
 }
 
 func (p *page) configSection() {

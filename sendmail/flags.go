@@ -148,7 +148,7 @@ var Flags = []Flag{
 		apply: setMode(ModeDeliver)},
 	{Name: "-bp", Effect: "List the queue, as mailq does. Takes no recipients.",
 		apply: setMode(ModeQueueList)},
-	{Name: "-bs", Effect: "Speak SMTP on stdin and stdout. Takes no recipients.",
+	{Name: "-bs", Effect: "Hold an SMTP dialogue (RFC 5321) on stdin and stdout, as Symfony Mailer, SwiftMailer and Laravel expect by default: each message goes the way of -t, and its 250 reply, which says \"queued as ID\", comes only once the smarthost accepted it or it is safe in the queue. Takes no recipients; -f replaces MAIL FROM, -F and -C apply, -i changes nothing. See SENDMAIL -bs.",
 		apply: setMode(ModeSMTP)},
 	{Name: "-bi", Effect: "Rebuild the aliases database, as newaliases does: nothing to do, aliases live in the config file. Takes no recipients.",
 		apply: setMode(ModeNewAliases)},
