@@ -420,9 +420,10 @@ func TestSendmailBSBadInput(t *testing.T) {
 		if code != 0 {
 			t.Errorf("exit %d after QUIT; stderr %q", code, errs)
 		}
-		// go-smtp answers commands out of sequence with 502, not 503.
-		for _, w := range []string{"502 5.5.1 Please introduce yourself", "500 5.5.2 Syntax errors, XYZZ command unrecognized",
-			"502 5.5.1 HELP command not implemented", "502 5.5.1 Missing RCPT TO", "503 5.5.1 Nested MAIL",
+		// RFC 5321 §4.2.4: a command out of sequence gets 503; one not
+		// implemented, 502.
+		for _, w := range []string{"503 5.5.1 Please introduce yourself", "500 5.5.2 Syntax errors, XYZZ command unrecognized",
+			"502 5.5.1 HELP command not implemented", "503 5.5.1 Missing RCPT TO", "503 5.5.1 Nested MAIL",
 			"501 5.5.4 Unable to parse SIZE", "552 5.3.4 Max message size exceeded", "221 2.0.0 Bye"} {
 			if !strings.Contains(out, "\r\n"+w) {
 				t.Errorf("no %q in:\n%s", w, out)

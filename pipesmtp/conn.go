@@ -1,6 +1,7 @@
 package pipesmtp
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -21,7 +22,7 @@ import (
 // one goroutine reads ahead one chunk at a time and Read waits for it or
 // for the deadline, whichever comes first.
 type pipeConn struct {
-	out io.Writer
+	out *replyWriter
 
 	chunks chan chunk    // from the reader goroutine
 	more   chan struct{} // to it: read the next chunk
@@ -38,6 +39,9 @@ type pipeConn struct {
 	err     error       // the reader goroutine's final error, once buf is drained
 	pending bool        // a chunk was asked for and not received yet
 	timeout atomic.Bool // a read ran into the deadline
+	// gone: a reply other than QUIT's 221 could not be written (the
+	// client closed its end of the pipe).
+	gone atomic.Bool
 }
 
 type chunk struct {
@@ -49,7 +53,7 @@ const chunkSize = 32 << 10
 
 func newPipeConn(in io.Reader, out io.Writer) *pipeConn {
 	c := &pipeConn{
-		out:    out,
+		out:    &replyWriter{out: out},
 		chunks: make(chan chunk),
 		more:   make(chan struct{}),
 		closed: make(chan struct{}),
@@ -150,7 +154,18 @@ func (c *pipeConn) Write(b []byte) (int, error) {
 		return 0, net.ErrClosed
 	default:
 	}
-	return c.out.Write(b)
+	n, err := c.out.Write(b)
+	if err != nil {
+		// The client stopped reading (EPIPE: sendmail -bs catches
+		// SIGPIPE): no later reply can reach it, so end the session
+		// instead of reading commands whose answers go nowhere. go-smtp
+		// ignores write errors, and writes one reply line at a time.
+		c.endAfterReply()
+		if !bytes.HasPrefix(b, []byte("221 ")) {
+			c.gone.Store(true)
+		}
+	}
+	return n, err
 }
 
 // endAfterReply makes every later Read fail with io.EOF: go-smtp writes
@@ -174,8 +189,12 @@ func (c *pipeConn) setIdle(d time.Duration) {
 }
 
 func (c *pipeConn) Close() error {
-	c.once.Do(func() { close(c.closed) })
-	return nil
+	var err error
+	c.once.Do(func() {
+		err = c.out.flush()
+		close(c.closed)
+	})
+	return err
 }
 
 func (c *pipeConn) SetDeadline(t time.Time) error { return c.SetReadDeadline(t) }

@@ -88,6 +88,10 @@ type Result struct {
 	Timeout bool
 	// Aborted: the input ended inside DATA; that message was dropped.
 	Aborted bool
+	// ClientGone: a reply could not be written (the client closed its
+	// end of the pipe), and the session ended there. Every transaction
+	// counted in Delivered is kept, even if its 250 was the reply lost.
+	ClientGone bool
 }
 
 // Serve holds one SMTP dialogue on in and out until QUIT, the end of the
@@ -138,6 +142,7 @@ func Serve(in io.Reader, out io.Writer, o Options) (*Result, error) {
 	be.mu.Lock()
 	defer be.mu.Unlock()
 	res.Timeout = res.Timeout || conn.timeout.Load()
+	res.ClientGone = conn.gone.Load()
 	return res, nil
 }
 

@@ -193,10 +193,19 @@ func TestBadInputReplies(t *testing.T) {
 			want: []string{"220 ", "250 ", "500 5.5.2 .*XYZZ.*unrecognized", "500 5.5.2 .*WIBB", "501 5.5.2 Bad command", "221 "}},
 		{name: "not implemented", in: "HELO a\r\nHELP\r\nEXPN list\r\nTURN\r\nAUTH PLAIN AGFAYg==\r\nSTARTTLS\r\nQUIT\r\n",
 			want: []string{"220 ", "250 ", "502 5.5.1 HELP", "502 5.5.1 EXPN", "502 5.5.1 TURN", "502 5.7.0 Authentication not supported", "502 5.5.1 TLS not supported", "221 "}},
-		// go-smtp answers a command out of sequence with 502 5.5.1, not
-		// RFC 5321's 503; outbox's own check (nested MAIL) says 503.
-		{name: "bad sequence", in: "MAIL FROM:<a@b.c>\r\nHELO a\r\nRCPT TO:<a@b.c>\r\nDATA\r\nMAIL FROM:<a@b.c>\r\nMAIL FROM:<d@b.c>\r\nDATA\r\nQUIT\r\n",
-			want: []string{"220 ", "502 5.5.1 Please introduce yourself", "250 ", "502 5.5.1 Missing MAIL FROM", "502 5.5.1 Missing RCPT TO", "250 ", "503 5.5.1 Nested MAIL", "502 5.5.1 Missing RCPT TO", "221 "}},
+		// RFC 5321 §4.2.4, §4.3.2: a command out of sequence gets 503
+		// (go-smtp says 502; replyWriter turns those into 503), outbox's
+		// own check (nested MAIL) says 503 too.
+		{name: "bad sequence", in: "MAIL FROM:<a@b.c>\r\nAUTH PLAIN AGFAYg==\r\nHELO a\r\nRCPT TO:<a@b.c>\r\nDATA\r\nBDAT 1 LAST\r\nxMAIL FROM:<a@b.c>\r\nMAIL FROM:<d@b.c>\r\nDATA\r\nQUIT\r\n",
+			want: []string{"220 ", "503 5.5.1 Please introduce yourself first\\.$", "503 5.5.1 Please introduce yourself", "250 ", "503 5.5.1 Missing MAIL FROM command\\.$", "503 5.5.1 Missing RCPT TO command\\.$", "503 5.5.1 Missing RCPT TO", "250 ", "503 5.5.1 Nested MAIL", "503 5.5.1 Missing RCPT TO", "221 "}},
+		// Inside a BDAT transfer (a chunk without LAST), MAIL, RCPT and
+		// DATA are out of sequence as well.
+		{name: "bad sequence inside BDAT", in: "EHLO a\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<d@e.f>\r\nBDAT 12\r\nSubject: s\r\nMAIL FROM:<x@y.z>\r\nRCPT TO:<x@y.z>\r\nDATA\r\nBDAT 6 LAST\r\n\r\nhi\r\nQUIT\r\n",
+			want: []string{"220 ", "250 ", "250 ", "250 ", "250 2.0.0 Continue", "503 5.5.1 MAIL not allowed during message transfer$", "503 5.5.1 RCPT not allowed during message transfer$", "503 5.5.1 DATA not allowed during message transfer$", "250 .*queued as ID0001", "221 "}, n: 1},
+		// RFC 5321 §4.1.1.3 allows only <postmaster> without a domain;
+		// go-smtp's parser refuses that one too (README says so).
+		{name: "local name without domain", in: "HELO a\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<root>\r\nRCPT TO:<postmaster>\r\nQUIT\r\n",
+			want: []string{"220 ", "250 ", "250 ", "501 5.5.2 Was expecting RCPT arg syntax of TO:<address>$", "501 5.5.2 Was expecting RCPT arg syntax", "221 "}},
 		{name: "syntax", in: "HELO\r\nHELO a\r\nMAIL FROM:a@\r\nMAIL TO:<a@b.c>\r\nMAIL FROM:<a@b.c> SIZE=ten\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:\r\nDATA now\r\nQUIT\r\n",
 			want: []string{"220 ", "501 ", "250 ", "501 5.5.2 ", "501 5.5.2 ", "501 5.5.4 .*SIZE", "250 ", "501 5.5.2 ", "501 5.5.4 ", "221 "}},
 		// "|" splits the input into separate writes (see serve).
@@ -216,7 +225,7 @@ func TestBadInputReplies(t *testing.T) {
 			want: []string{"220 ", "250 ", "501 ", "501 ", "501 ", "501 ", "500 5.5.1 Too many errors"}},
 		{name: "rcpt refused by the caller", in: "HELO a\r\nMAIL FROM:<a@b.c>\r\nRCPT TO:<bad@b.c>\r\nRCPT TO:<good@b.c>\r\nDATA\r\nQUIT\r\n",
 			o:    Options{Rcpt: func(a string) error { return fmt.Errorf("no %s", strings.Split(a, "@")[0]) }},
-			want: []string{"220 ", "250 ", "250 ", "553 5.1.3 no bad", "553 5.1.3 no good", "502 5.5.1 Missing RCPT", "221 "}},
+			want: []string{"220 ", "250 ", "250 ", "553 5.1.3 no bad", "553 5.1.3 no good", "503 5.5.1 Missing RCPT", "221 "}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
