@@ -99,6 +99,10 @@ func bsReply(out *queue.Outcome, err error) pipesmtp.Reply {
 	case err == nil && out != nil && len(out.Queued) > 0 && out.Err == nil:
 		// The maildrop (system mode): root's pickup sends it.
 		return ok(fmt.Sprintf("Ok: queued as %s (in the maildrop; root's outbox sends it)", out.ID))
+	case err == nil && out != nil && len(out.Queued) > 0 && errors.Is(out.Err, errNoConfig):
+		// No config at all: nothing retries it until one exists and a
+		// flush runs; say so, as sendmail -t's notes on stderr do.
+		return ok(fmt.Sprintf("Ok: queued as %s (no configuration yet: run `outbox config init` to set up a smarthost, then `outbox queue flush` sends it)", out.ID))
 	case err == nil && out != nil && len(out.Queued) > 0:
 		return ok(fmt.Sprintf("Ok: queued as %s (not sent yet: %s; it will be retried)", out.ID, oneLine(out.Err)))
 	case err == nil && out != nil:

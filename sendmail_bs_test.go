@@ -559,3 +559,43 @@ func TestSendmailBSTimeout(t *testing.T) {
 		t.Errorf("told %v, queue holds %v", ids, q)
 	}
 }
+
+// No config at all (the embedded default): the message is queued and
+// waits for a config and a flush, which the 250 says in the words that
+// sendmail -t prints on stderr, never "it will be retried".
+func TestSendmailBSNoConfig(t *testing.T) {
+	e := newBSEnv(t, nil)
+	must(t, os.Remove(e.config))
+	env := append(e.env()[:1:1], "HOME="+e.dir,
+		"XDG_CONFIG_HOME="+filepath.Join(e.dir, "xdg"),
+		"XDG_STATE_HOME="+filepath.Join(e.dir, "state"),
+		"OUTBOX_SYSTEM_CONFIG="+filepath.Join(e.dir, "etc", "config.toml"),
+		"OUTBOX_QUEUE_DIR="+e.queueDir)
+	run := func(in string, args ...string) (string, string, int) {
+		cmd := exec.Command(filepath.Join(e.dir, "sendmail"), args...)
+		cmd.Env = env
+		cmd.Stdin = strings.NewReader(in)
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		code := exitStatus(t, cmd.Run(), &out, &errb)
+		return out.String(), errb.String(), code
+	}
+	out, errs, code := run("HELO app\r\nMAIL FROM:<app@example.com>\r\nRCPT TO:<a@example.net>\r\nDATA\r\nSubject: early\r\n\r\nbody\r\n.\r\nQUIT\r\n", "-bs")
+	if code != 0 || errs != "" {
+		t.Fatalf("exit %d, stderr %q\n%s", code, errs, out)
+	}
+	ids := queueIDs(out)
+	if len(ids) != 1 || !slices.Equal(e.queued("new"), ids) {
+		t.Fatalf("told %v, queue holds %v:\n%s", ids, e.queued("new"), out)
+	}
+	const next = "run `outbox config init` to set up a smarthost, then `outbox queue flush` sends it"
+	if !strings.Contains(out, "Ok: queued as "+ids[0]+" (no configuration yet: "+next+")\r\n") || strings.Contains(out, "retried") {
+		t.Errorf("reply to the final dot:\n%s", out)
+	}
+	// sendmail -t says the same on stderr.
+	_, errs, code = run("To: a@example.net\nSubject: early\n\nbody\n", "-t", "-i")
+	if code != 0 || !strings.Contains(errs, "no configuration found; message queued as ") ||
+		!regexp.MustCompile("next: run `outbox config init` to set up your smarthost .*, then `outbox queue flush` sends it").MatchString(errs) {
+		t.Errorf("sendmail -t: exit %d, stderr %q", code, errs)
+	}
+}
