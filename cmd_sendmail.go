@@ -19,6 +19,9 @@ func (a *app) sendmail(args []string) error {
 	if err != nil {
 		return err
 	}
+	if inv.Mode == sendmail.ModeSMTP {
+		return a.serveSMTP(inv) // prints the warnings after the session
+	}
 	for _, w := range inv.Warnings {
 		a.warnf("%s", w)
 	}
@@ -29,8 +32,6 @@ func (a *app) sendmail(args []string) error {
 		return a.newaliases()
 	case sendmail.ModeFlush:
 		return a.flushQueue(inv.Config, false, inv.Verbose)
-	case sendmail.ModeSMTP:
-		return a.serveSMTP(inv)
 	}
 	m, err := a.openMailer(inv.Config, inv.Verbose)
 	if err != nil {

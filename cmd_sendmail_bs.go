@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/outboxmail/outbox/mime"
 	"github.com/outboxmail/outbox/pipesmtp"
@@ -22,6 +24,25 @@ var bsTimeout = pipesmtp.DefaultTimeout
 // outbox adds, -C picks the config, -v shows the smarthost dialogue on
 // stderr; -i and -oi change nothing, since SMTP's final dot ends DATA.
 func (a *app) serveSMTP(inv *sendmail.Invocation) error {
+	// Warnings (an ignored -X, say) wait until the session is over:
+	// Symfony Mailer's ProcessStream::initialize reads the child's stderr,
+	// without waiting, right after proc_open, and gives up with "Process
+	// could not be started: <text>" if anything is there, so a warning
+	// written before the 220 greeting could break the client, by a race.
+	defer func() {
+		for _, w := range inv.Warnings {
+			a.warnf("%s", w)
+		}
+	}()
+	// A client that closes its end of stdout before reading a reply must
+	// not kill outbox with SIGPIPE: caught, the write fails with EPIPE,
+	// which ends the session (pipesmtp's Result.ClientGone), and the exit
+	// says what was kept. Each message is committed before its reply is
+	// written, so none is lost either way. Not stopped on return: main
+	// prints the outcome on stderr afterwards, which may be closed too.
+	// (Caught, not ignored, as for outbox run: -bs starts no child, but an
+	// ignored signal would be inherited by one.)
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	// The reply to each message carries what the notes would say; a
 	// client that never reads stderr must not fill its pipe.
 	quiet := *a
@@ -69,6 +90,8 @@ func (a *app) serveSMTP(inv *sendmail.Invocation) error {
 		return merr
 	case res.Timeout:
 		return exitError{code: exTempFail, err: fmt.Errorf("sendmail -bs: the client sent nothing for %s; answered 421 and closed (%d message(s) accepted before)", bsTimeout, res.Delivered)}
+	case res.ClientGone:
+		return exitError{code: exIOErr, err: fmt.Errorf("sendmail -bs: the client closed its end of the pipe before reading a reply, so the session ended there; %d message(s) accepted before are kept", res.Delivered)}
 	case res.Aborted:
 		return exitError{code: exDataErr, err: fmt.Errorf("sendmail -bs: the input ended inside DATA; that message was discarded (%d message(s) accepted before it are kept)", res.Delivered)}
 	}

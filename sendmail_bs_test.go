@@ -24,6 +24,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -597,5 +598,110 @@ func TestSendmailBSNoConfig(t *testing.T) {
 	if code != 0 || !strings.Contains(errs, "no configuration found; message queued as ") ||
 		!regexp.MustCompile("next: run `outbox config init` to set up your smarthost .*, then `outbox queue flush` sends it").MatchString(errs) {
 		t.Errorf("sendmail -t: exit %d, stderr %q", code, errs)
+	}
+}
+
+// A warning (here for -X) never comes before the 220 greeting: Symfony's
+// ProcessStream reads stderr right after starting sendmail and takes any
+// text there for "Process could not be started". It comes after the
+// session.
+func TestSendmailBSWarningsAfterSession(t *testing.T) {
+	e := newBSEnv(t, nil)
+	cmd := exec.Command(filepath.Join(e.dir, "sendmail"), "-bs", "-i", "-X", filepath.Join(e.dir, "traffic.log"))
+	cmd.Env = e.env()
+	stdin, err := cmd.StdinPipe()
+	must(t, err)
+	stdout, err := cmd.StdoutPipe()
+	must(t, err)
+	er, ew, err := os.Pipe()
+	must(t, err)
+	defer er.Close()
+	cmd.Stderr = ew
+	must(t, cmd.Start())
+	ew.Close()
+	greeting := make([]byte, 4)
+	if _, err := io.ReadFull(stdout, greeting); err != nil || string(greeting) != "220 " {
+		t.Fatalf("greeting %q, %v", greeting, err)
+	}
+	// Whatever outbox wrote on stderr before the greeting is in the pipe
+	// by now: one read(2) on the non-blocking pipe (os.Pipe's), which
+	// fails with EAGAIN when it is empty, without waiting.
+	raw, err := er.SyscallConn()
+	must(t, err)
+	early := make([]byte, 4096)
+	var n int
+	var rerr error
+	must(t, raw.Read(func(fd uintptr) bool {
+		n, rerr = syscall.Read(int(fd), early)
+		return true
+	}))
+	if n > 0 || !errors.Is(rerr, syscall.EAGAIN) {
+		t.Errorf("stderr before the session is over: %q (%v)", early[:max(n, 0)], rerr)
+	}
+	_, err = io.WriteString(stdin, "HELO app\r\nQUIT\r\n")
+	must(t, err)
+	stdin.Close()
+	rest, err := io.ReadAll(stdout)
+	must(t, err)
+	errs, err := io.ReadAll(er)
+	must(t, err)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v\n%s%s", err, rest, errs)
+	}
+	if !strings.HasSuffix(string(rest), "\r\n221 2.0.0 Bye\r\n") {
+		t.Errorf("stdout: %s", rest)
+	}
+	if !strings.Contains(string(errs), "outbox: warning: -X ") || !strings.Contains(string(errs), "ignored: outbox never writes a traffic log") {
+		t.Errorf("stderr after the session: %q", errs)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "traffic.log")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("-X file written: %v", err)
+	}
+}
+
+// A client that closes its end of stdout before reading the reply to the
+// final dot: outbox is not killed by SIGPIPE, the message is in the queue,
+// and the exit status (74) and stderr say what happened.
+func TestSendmailBSClientClosesStdout(t *testing.T) {
+	e := newBSEnv(t, nil) // smarthost down: the message gets queued
+	cmd := exec.Command(filepath.Join(e.dir, "sendmail"), "-bs")
+	cmd.Env = e.env()
+	stdin, err := cmd.StdinPipe()
+	must(t, err)
+	or, ow, err := os.Pipe()
+	must(t, err)
+	cmd.Stdout = ow
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	must(t, cmd.Start())
+	ow.Close()
+	_, err = io.WriteString(stdin, "HELO app\r\nMAIL FROM:<app@example.com>\r\nRCPT TO:<a@example.net>\r\nDATA\r\nSubject: unread\r\n\r\nbody\r\n")
+	must(t, err)
+	var seen []byte
+	buf := make([]byte, 512)
+	for !bytes.Contains(seen, []byte("\r\n354 ")) {
+		n, err := or.Read(buf)
+		if err != nil {
+			t.Fatalf("read: %v after %q", err, seen)
+		}
+		seen = append(seen, buf[:n]...)
+	}
+	or.Close() // the reply to the final dot can't be written now
+	_, err = io.WriteString(stdin, ".\r\nQUIT\r\n")
+	must(t, err)
+	stdin.Close()
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 74 {
+		t.Fatalf("exit: %v (%s), want status 74\nstderr: %s", err, cmd.ProcessState, errb.String())
+	}
+	if !strings.Contains(errb.String(), "the client closed its end of the pipe before reading a reply, so the session ended there; 1 message(s) accepted before are kept") {
+		t.Errorf("stderr: %q", errb.String())
+	}
+	if q := e.queued("new"); len(q) != 1 {
+		t.Errorf("queue holds %v, want the one message", q)
+	}
+	if tmp := e.queued("tmp"); len(tmp) != 0 {
+		t.Errorf("tmp/ keeps %v", tmp)
 	}
 }
