@@ -79,7 +79,13 @@ type StdinInfo struct {
 	// SMTPUTF8 reports raw (not RFC 2047 encoded) non-ASCII bytes in a field
 	// that carries addresses, or in an extracted recipient: RFC 6531/6532.
 	SMTPUTF8 bool
-	// Size is the number of bytes written to dst.
+	// LongLines reports a body line longer than 998 octets (RFC 5322
+	// §2.1.1). Reencoded says the message in dst was then rewritten so
+	// that it has none, without changing the text a reader sees
+	// (stdin_longlines.go); that needs dst to be a Respooler (a queue
+	// draft is), else the message is left as it was read.
+	LongLines, Reencoded bool
+	// Size is the number of bytes in dst.
 	Size int64
 }
 
@@ -100,13 +106,18 @@ type StdinInfo struct {
 //     header; the missing empty line is inserted before it. When that is the
 //     first line, the whole input is body.
 //   - A header line that can't be folded to 998 octets is an *Error: it is
-//     not truncated and not re-encoded. Body lines are kept as they are,
-//     whatever their length (RFC 5321 §4.5.3.1.6 servers may refuse them).
+//     not truncated and not re-encoded.
+//   - A body with a line over 998 octets (RFC 5322 §2.1.1; RFC 5321
+//     §4.5.3.1.6 servers refuse it) is re-encoded when dst is a
+//     Respooler: quoted-printable for the part that holds the line, and
+//     the other rules of stdin_longlines.go. Shorter lines are kept as
+//     they are.
 //   - A body that does not end with a line end gets one (RFC 5322 §2.1).
 //   - Resent-* fields get no generated Resent-Date/From/Message-ID.
 //
 // The header section is read into memory (at most MaxStdinHeaderBytes and
-// MaxStdinHeaderFields); the body is streamed with constant memory.
+// MaxStdinHeaderFields); the body is streamed with constant memory, also
+// when it is re-encoded (two more passes, over dst).
 // Problems with the message are returned as *Error (exit 65) before
 // anything is written; read and write errors are wrapped. On error dst may
 // hold a partial message and must be discarded.
@@ -131,12 +142,14 @@ func ReadStdin(dst io.Writer, src io.Reader, o StdinOptions) (*StdinInfo, error)
 	}
 
 	cnt := &countWriter{w: dst}
-	cw := crlf.NewWriter(cnt)
+	long := &longLineWriter{w: cnt}
+	cw := crlf.NewWriter(long)
 	for _, l := range lines {
 		cw.Write(l)
 		cw.Write(stdinCRLF)
 	}
 	cw.Write(stdinCRLF) // the empty line that ends the header section
+	header8Bit := info.Body8Bit
 	if !h.stopped {
 		body := &stdinBody{w: cw, dotEnds: o.DotEnds, atLineStart: true}
 		if err := body.copy(h.rest, br); err != nil {
@@ -148,6 +161,20 @@ func ReadStdin(dst io.Writer, src io.Reader, o StdinOptions) (*StdinInfo, error)
 		return nil, fmt.Errorf("mime: write message: %w", err)
 	}
 	info.Size = cnt.n
+	if long.long {
+		// See stdin_longlines.go: a line over 998 octets is re-encoded
+		// in a second pass over what was just written.
+		info.LongLines = true
+		done, eightBit, size, err := respoolLongLines(dst)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			info.Reencoded = true
+			info.Size = size
+			info.Body8Bit = header8Bit || eightBit
+		}
+	}
 	return info, nil
 }
 
