@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	stdmime "mime"
-	"mime/quotedprintable"
 	"net/textproto"
 	"strings"
 )
@@ -304,18 +303,22 @@ func (r *rewriter) entity(defType string, top bool) {
 		r.copyBody()
 		return
 	}
+	// The first of repeated fields counts, as for most readers.
 	ctype, cte := defType, ""
 	var params map[string]string
+	var seenType, seenCTE bool
 	for _, f := range fields {
-		switch name, value := fieldValue(f); name {
-		case "Content-Type":
+		switch name, value := fieldValue(f); {
+		case name == "Content-Type" && !seenType:
+			seenType = true
 			mt, p, err := stdmime.ParseMediaType(value)
 			if err != nil {
 				ctype = "text/plain" // RFC 2045 §5.2
 				continue
 			}
 			ctype, params = mt, p
-		case "Content-Transfer-Encoding":
+		case name == "Content-Transfer-Encoding" && !seenCTE:
+			seenCTE = true
 			cte = strings.ToLower(value)
 		}
 	}
@@ -363,6 +366,7 @@ func (r *rewriter) writeFields(fields [][]byte, top bool) {
 }
 
 func (r *rewriter) writeField(f []byte) {
+	from := bytes.IndexByte(f, ':') // folds only after the name's colon
 	for len(f) > 0 {
 		i := bytes.Index(f, stdinCRLF)
 		if i < 0 {
@@ -372,16 +376,18 @@ func (r *rewriter) writeField(f []byte) {
 		line := f[:i]
 		f = f[i+2:]
 		if len(line) > stdinMaxLine {
-			if folded, err := stdinFold(nil, line, bytes.IndexByte(line, ':'), ""); err == nil {
+			if folded, err := stdinFold(nil, line, max(from, 0), ""); err == nil {
 				for _, l := range folded {
 					r.write(l)
 					r.write(stdinCRLF)
 				}
+				from = 0
 				continue
 			}
 		}
 		r.write(line)
 		r.write(stdinCRLF)
+		from = 0
 	}
 }
 
@@ -524,12 +530,88 @@ func (r *rewriter) leaf(fields [][]byte, top, hasType bool) {
 	kept = append(kept, []byte("Content-Transfer-Encoding: quoted-printable\r\n"))
 	r.writeFields(kept, top)
 	r.out.body = true
-	qp := quotedprintable.NewWriter(r.out)
+	qp := &qpEncoder{w: r.out}
 	for len(r.line) > 0 && !r.delimiter() {
 		qp.Write(r.line) // errors are sticky in r.out
 		r.readLine()
 	}
 	qp.Close()
+}
+
+// qpEncoder encodes CRLF text as quoted-printable (RFC 2045 §6.7): CRLF
+// stays a line break, lines get soft breaks to stay within 76 octets,
+// "=", control and 8-bit octets and white space before a line end are
+// escaped. It is written by hand for one rule mime/quotedprintable's
+// Writer does not follow: a line that starts with "-" starts with "=2D",
+// so no encoded line can read as a multipart delimiter ("--boundary",
+// RFC 2046 §5.1.1) of the parts around it.
+type qpEncoder struct {
+	w    io.Writer
+	line []byte // the output line being built, at most 76 octets
+}
+
+const qpMax = 76
+
+func (e *qpEncoder) Write(p []byte) (int, error) {
+	for _, c := range p {
+		switch {
+		case c == '\r':
+			// Line ends are CRLF (ReadStdin's output): the LF ends it.
+		case c == '\n':
+			e.endLine()
+			e.line = append(e.line, '\r', '\n')
+			e.flush()
+		default:
+			literal := c >= 33 && c <= 126 && c != '=' || c == ' ' || c == '\t'
+			n := 1
+			if !literal {
+				n = 3
+			}
+			if len(e.line)+n > qpMax-1 { // room for the "=" of a soft break
+				e.softBreak()
+			}
+			if len(e.line) == 0 && c == '-' {
+				literal = false
+			}
+			if literal {
+				e.line = append(e.line, c)
+			} else {
+				e.line = fmt.Appendf(e.line, "=%02X", c)
+			}
+		}
+	}
+	return len(p), nil
+}
+
+// endLine escapes white space at the end of the line (RFC 2045 §6.7
+// rule 3: it may be lost in transport).
+func (e *qpEncoder) endLine() {
+	n := len(e.line)
+	if n == 0 || (e.line[n-1] != ' ' && e.line[n-1] != '\t') {
+		return
+	}
+	ws := e.line[n-1]
+	e.line = e.line[:n-1]
+	if len(e.line)+3 > qpMax {
+		e.softBreak()
+	}
+	e.line = fmt.Appendf(e.line, "=%02X", ws)
+}
+
+func (e *qpEncoder) softBreak() {
+	e.line = append(e.line, qpSoftBreak...)
+	e.flush()
+}
+
+func (e *qpEncoder) flush() {
+	e.w.Write(e.line) // the caller's writer keeps its error
+	e.line = e.line[:0]
+}
+
+// Close writes a last line that has no line end.
+func (e *qpEncoder) Close() {
+	e.endLine()
+	e.flush()
 }
 
 // scanLeaf reads a leaf's body (planning) and says what it holds.
@@ -559,8 +641,9 @@ func (r *rewriter) scanLeaf() leafInfo {
 }
 
 // rewrap handles a quoted-printable or base64 body: lines over 998 octets
-// are cut into lines of at most 76 (with a soft line break for QP);
-// shorter lines are left alone.
+// are cut into lines of at most 76 octets (for QP, 75 and a soft line
+// break); shorter lines are left alone. It streams: a line longer than
+// the read buffer is cut as its pieces arrive.
 func (r *rewriter) rewrap(base64 bool) {
 	for len(r.line) > 0 && !r.delimiter() {
 		if r.full && len(r.line) <= stdinMaxLine+2 {
@@ -569,7 +652,8 @@ func (r *rewriter) rewrap(base64 bool) {
 			continue
 		}
 		// A long line, possibly in fragments: cut it as it streams.
-		col, pending := 0, 0
+		col := 0
+		var prev1, prev2 byte // the last two octets of the output line
 		for {
 			p := r.line
 			last := r.full
@@ -579,25 +663,27 @@ func (r *rewriter) rewrap(base64 bool) {
 					r.write(p[i:])
 					break
 				}
-				switch {
-				case base64:
+				if base64 {
 					if col == 76 {
 						r.write(stdinCRLF)
 						col = 0
 					}
-				case pending > 0:
-					pending-- // inside an "=XX" escape: no break here
-				case col+qpUnit(c) > 75:
-					r.write([]byte("=\r\n"))
-					col = 0
-					if c == '=' {
-						pending = 2
+				} else if col >= stdinMaxLine-1 || (col+qpNeed(c) > 75 && qpCanBreak(prev2, prev1)) {
+					// Past 997 octets the line is cut wherever it is:
+					// only invalid QP (a long run of "=") gets there.
+					r.write(qpSoftBreak)
+					col, prev1, prev2 = 0, 0, 0
+					if c == '-' {
+						// A line starting with "-" could read as a
+						// multipart delimiter; "=2D" decodes the same.
+						r.write(qpDash)
+						col, prev1 = 3, 'D'
+						continue
 					}
-				case c == '=':
-					pending = 2
 				}
 				r.write(p[i : i+1])
 				col++
+				prev2, prev1 = prev1, c
 			}
 			r.readLine()
 			if last || len(r.line) == 0 {
@@ -607,14 +693,31 @@ func (r *rewriter) rewrap(base64 bool) {
 	}
 }
 
-// qpUnit is how many octets an encoded unit starting with c takes: three
-// for an "=XX" escape, else one.
-func qpUnit(c byte) int {
+// qpNeed is the room an encoded unit starting with c may need: three
+// octets for an "=XX" escape.
+func qpNeed(c byte) int {
 	if c == '=' {
 		return 3
 	}
 	return 1
 }
+
+// qpCanBreak reports whether a soft line break may go after prev2 and
+// prev1 without changing what a decoder reads: not inside an "=XX"
+// escape, and not right after an "=" (an "=" that is not an escape is
+// read as itself, but not at the end of a line).
+func qpCanBreak(prev2, prev1 byte) bool {
+	return prev1 != '=' && prev2 != '='
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' || 'a' <= c && c <= 'f'
+}
+
+var (
+	qpSoftBreak = []byte("=\r\n") // RFC 2045 §6.7 rule 5
+	qpDash      = []byte("=2D")
+)
 
 // respoolLongLines rewrites what ReadStdin wrote to dst when it had lines
 // over 998 octets. done is false when dst can't be rewritten.
