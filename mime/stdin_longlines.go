@@ -710,10 +710,6 @@ func qpCanBreak(prev2, prev1 byte) bool {
 	return prev1 != '=' && prev2 != '='
 }
 
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' || 'a' <= c && c <= 'f'
-}
-
 var (
 	qpSoftBreak = []byte("=\r\n") // RFC 2045 §6.7 rule 5
 	qpDash      = []byte("=2D")
