@@ -596,3 +596,31 @@ func TestLongLinesRandom(t *testing.T) {
 		}
 	}
 }
+
+// Invalid QP seen in the wild: an "=" that starts no escape is read as
+// itself by lenient decoders (mime/quotedprintable among them). The soft
+// breaks the rewrite adds must not change what such a decoder reads.
+func TestLongLinesLenientQP(t *testing.T) {
+	for _, unit := range []string{"a==41 ", "b=4=41", "=3D=x", "c=\t=20="} {
+		body := strings.Repeat(unit, 1200/len(unit)+1)
+		in := "MIME-Version: 1.0\nContent-Transfer-Encoding: quoted-printable\n\n" + body + "\n"
+		plain, queued, info := spoolBoth(t, in)
+		if !info.Reencoded || maxLine(queued) > 998 {
+			t.Fatalf("%q: Reencoded %v, longest line %d", unit, info.Reencoded, maxLine(queued))
+		}
+		decode := func(msg []byte) string {
+			m, err := mail.ReadMessage(bytes.NewReader(msg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(quotedprintable.NewReader(m.Body))
+			if err != nil {
+				return "error: " + err.Error()
+			}
+			return string(b)
+		}
+		if a, b := decode(plain), decode(queued); a != b {
+			t.Errorf("%q: decodes to %.100q…, was %.100q…", unit, b, a)
+		}
+	}
+}
