@@ -141,9 +141,8 @@ func ReadStdin(dst io.Writer, src io.Reader, o StdinOptions) (*StdinInfo, error)
 		return nil, err
 	}
 
-	cnt := &countWriter{w: dst}
-	long := &longLineWriter{w: cnt}
-	cw := crlf.NewWriter(long)
+	out := &longLineWriter{w: dst} // counts, and notes lines over 998 octets
+	cw := crlf.NewWriter(out)
 	for _, l := range lines {
 		cw.Write(l)
 		cw.Write(stdinCRLF)
@@ -160,8 +159,8 @@ func ReadStdin(dst io.Writer, src io.Reader, o StdinOptions) (*StdinInfo, error)
 	if err := cw.Close(); err != nil {
 		return nil, fmt.Errorf("mime: write message: %w", err)
 	}
-	info.Size = cnt.n
-	if long.long {
+	info.Size = out.n
+	if out.long {
 		// See stdin_longlines.go: a line over 998 octets is re-encoded
 		// in a second pass over what was just written.
 		info.LongLines = true

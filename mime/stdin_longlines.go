@@ -67,13 +67,14 @@ type Respooler interface {
 	Respool(rewrite func(old io.ReadSeeker, w io.Writer) error) (bool, error)
 }
 
-// longLineWriter passes writes on and notes whether a line longer than
-// stdinMaxLine went by. The input is CRLF text; the check is that every
-// window of stdinMaxLine+2 octets holds an LF, found with a backwards scan
-// from the window's end, so a stream of short lines costs a few bytes of
-// scanning per window, not a call per line.
+// longLineWriter passes writes on, counts them (n) and notes whether a
+// line longer than stdinMaxLine went by. The input is CRLF text; the
+// check is that every window of stdinMaxLine+2 octets holds an LF, looked
+// for near the window's end first, so a stream of short lines costs one
+// short scan per window, not a call per line.
 type longLineWriter struct {
 	w    io.Writer
+	n    int64
 	cur  int // octets since the last LF
 	long bool
 }
@@ -82,7 +83,9 @@ func (l *longLineWriter) Write(p []byte) (int, error) {
 	if !l.long {
 		l.scan(p)
 	}
-	return l.w.Write(p)
+	n, err := l.w.Write(p)
+	l.n += int64(n)
+	return n, err
 }
 
 func (l *longLineWriter) scan(p []byte) {
@@ -98,8 +101,13 @@ func (l *longLineWriter) scan(p []byte) {
 			}
 			return
 		}
-		i := bytes.LastIndexByte(p[:room], '\n')
-		if i < 0 {
+		// Any LF in the window's last 128 octets moves the next window
+		// on by at least 870: look there first, with the fast IndexByte.
+		tail := max(0, room-128)
+		i := bytes.IndexByte(p[tail:room], '\n')
+		if i >= 0 {
+			i += tail
+		} else if i = bytes.LastIndexByte(p[:tail], '\n'); i < 0 {
 			l.long = true
 			return
 		}
