@@ -282,3 +282,25 @@ func TestSendmailLongLines8BitNo8BitMIME(t *testing.T) {
 		}
 	}
 }
+
+// System mode (SPEC §7): the caller's drop file can't be rewritten in the
+// maildrop, so root's pickup, which spools it again through the same
+// reader, re-encodes it.
+func TestMultiUserLongLines(t *testing.T) {
+	m := newMuEnv(t)
+	m.user("outboxtest1", "To: root\nSubject: export\n\n"+minified+"\n", "sendmail", "-t", "-i")
+	if n := len(m.dropped()); n != 1 {
+		t.Fatalf("maildrop holds %d files", n)
+	}
+	m.root("", "queue", "flush")
+	got := m.delivered("ops@example.com")
+	if len(got) != 1 {
+		t.Fatalf("%d messages delivered to root's alias", len(got))
+	}
+	if n := longestLine(got[0].Data); n > 998 {
+		t.Errorf("a line of %d octets", n)
+	}
+	if _, texts := readerText(t, got[0].Data); len(texts) != 1 || texts[0] != minified+"\r\n" {
+		t.Errorf("decodes to %.200q", texts)
+	}
+}
