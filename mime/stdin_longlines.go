@@ -22,10 +22,10 @@ import (
 //
 // Where: at spool time, not at send time. ReadStdin streams stdin into
 // the queue's draft and only learns that a body line is too long after
-// the header is written, so it notes the fact while streaming (a check
-// that costs one backwards scan of a few bytes per 1000 written) and,
-// only then, rewrites the draft in a second streaming pass
-// (Respooler): memory stays bounded for any size, a message without long
+// the header is written, so it notes the fact while streaming (one short
+// scan per 1000 octets written, longLineWriter) and, only then, rewrites
+// the draft in two more streaming passes over it (Respooler, queue's
+// Draft.Respool): memory stays bounded for any size, a message without long
 // lines costs nothing more, the queue holds exactly what goes out (its
 // SIZE, `outbox queue show`), and every path that spools through
 // ReadStdin gets it: sendmail -t, recipients as arguments, -bs, and root's
@@ -43,7 +43,9 @@ import (
 //   - base64: a longer line is cut into 76-character lines; decoders
 //     ignore line breaks (§6.8).
 //   - multipart: each part on its own; the preamble and epilogue, which
-//     readers ignore (RFC 2046 §5.1.1), are cut at 998 octets.
+//     readers ignore (RFC 2046 §5.1.1), are cut at 998 octets. No line
+//     the rewrite makes starts with "-" (QP writes "=2D"), so none can
+//     read as a delimiter of the parts around it.
 //   - message/rfc822 and message/global: the enclosed message is handled
 //     the same way (its body can't be re-encoded itself: RFC 2046
 //     §5.2.1 allows only 7bit, 8bit and binary there).
@@ -133,9 +135,7 @@ func rewriteLongLines(w io.Writer, msg io.ReadSeeker) (eightBit bool, err error)
 		if !rw.planning {
 			rw.out.w = w
 		}
-		if err := rw.message(); err != nil {
-			return false, err
-		}
+		rw.message()
 		if err := rw.err(); err != nil {
 			return false, err
 		}
@@ -247,12 +247,11 @@ func isDelimiter(line []byte, delim string) bool {
 
 // message handles the whole input: its header is ReadStdin's, already
 // folded.
-func (r *rewriter) message() error {
+func (r *rewriter) message() {
 	r.readLine()
 	r.entity("text/plain", true)
 	// Whatever follows (nothing, for a well-formed message) is copied.
 	r.copyRest()
-	return nil
 }
 
 // header reads a header section: the fields (each with its continuation
@@ -300,6 +299,9 @@ func fieldValue(f []byte) (name, value string) {
 func (r *rewriter) entity(defType string, top bool) {
 	fields, ok := r.header()
 	if !ok {
+		// Any 8-bit byte from here on counts (only the message's own
+		// header is not body, and ReadStdin's is always well-formed).
+		r.out.body = true
 		for _, f := range fields {
 			r.write(f)
 		}
