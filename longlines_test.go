@@ -281,6 +281,18 @@ func TestSendmailLongLines8BitNo8BitMIME(t *testing.T) {
 			t.Errorf("%s: decodes to %.200q", c.name, texts)
 		}
 	}
+
+	// 8-bit text in another, short part stays 8-bit: a multipart message
+	// is not converted to 7-bit (README "8-bit mail"), so it is refused
+	// clearly and kept, as without long lines.
+	var stdout, stderr bytes.Buffer
+	in := "Subject: cron\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\nterminée\n--b\n\n" + minified + "\n--b--\n"
+	if code := run([]string{"sendmail", "-i", "root"}, strings.NewReader(in), &stdout, &stderr); code != 69 {
+		t.Fatalf("8-bit short part: exit %d, want 69; stderr %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "does not offer 8BITMIME") || !strings.Contains(stderr.String(), "failed queue") {
+		t.Errorf("stderr %q", stderr.String())
+	}
 }
 
 // System mode (SPEC §7): the caller's drop file can't be rewritten in the
