@@ -3,11 +3,13 @@ package mime
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/textproto"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/outboxmail/outbox/internal/crlf"
 )
@@ -106,7 +108,8 @@ type StdinInfo struct {
 //     header; the missing empty line is inserted before it. When that is the
 //     first line, the whole input is body.
 //   - A header line that can't be folded to 998 octets is an *Error: it is
-//     not truncated and not re-encoded.
+//     not truncated; only a Subject or Comments of UTF-8 text is
+//     re-encoded instead (RFC 2047 encoded-words, see stdinField.fold).
 //   - A body with a line over 998 octets (RFC 5322 §2.1.1; RFC 5321
 //     §4.5.3.1.6 servers refuse it) is re-encoded when dst is a
 //     Respooler: quoted-printable for the part that holds the line, and
@@ -415,15 +418,9 @@ func (h *stdinHeader) outputLines(info *StdinInfo, o StdinOptions) ([][]byte, er
 		case "Message-Id":
 			have.msgid = true
 		}
-		for i, l := range f.lines {
-			from := 0
-			if i == 0 {
-				from = bytes.IndexByte(l, ':')
-			}
-			var err error
-			if out, err = stdinFold(out, l, from, f.name); err != nil {
-				return nil, err
-			}
+		var err error
+		if out, err = f.fold(out); err != nil {
+			return nil, err
 		}
 	}
 	add := func(name, value string) error {
@@ -461,6 +458,57 @@ func (h *stdinHeader) outputLines(info *StdinInfo, o StdinOptions) ([][]byte, er
 		}
 	}
 	return out, nil
+}
+
+// fold appends the field's lines to out, folded to 998 octets. A line
+// with no white space to fold at is an error, except in an unstructured
+// field (Subject, Comments: RFC 5322 §3.6.5) of UTF-8 text without
+// encoded-words: that one is rewritten as RFC 2047 encoded-words, which
+// a reader decodes to the same text (§6.2: the white space between
+// adjacent encoded-words is not part of it), one to a line.
+func (f *stdinField) fold(out [][]byte) ([][]byte, error) {
+	before := out
+	for i, l := range f.lines {
+		from := 0
+		if i == 0 {
+			from = bytes.IndexByte(l, ':')
+		}
+		var err error
+		if out, err = stdinFold(out, l, from, f.name); err != nil {
+			if v := strings.TrimSpace(f.value()); (f.name == "Subject" || f.name == "Comments") &&
+				utf8.ValidString(v) && !strings.Contains(v, "=?") {
+				out = before
+				for i, w := range stdinEncodedWords(v) {
+					if i == 0 {
+						w = f.name + ": " + w
+					} else {
+						w = " " + w // RFC 5322 §2.2.3 folding
+					}
+					out = append(out, []byte(w))
+				}
+				return out, nil
+			}
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// stdinEncodedWords is v as "=?utf-8?b?…?=" words of at most 64
+// characters, each holding whole UTF-8 characters (RFC 2047 §5), one to a
+// line: a line holding encoded-words is limited to 76 characters (§2),
+// and "Comments: " and one word make 74.
+func stdinEncodedWords(v string) []string {
+	var words []string
+	for len(v) > 0 {
+		n := min(len(v), 39) // 39 octets make 52 base64 characters
+		for n < len(v) && !utf8.RuneStart(v[n]) {
+			n--
+		}
+		words = append(words, "=?utf-8?b?"+base64.StdEncoding.EncodeToString([]byte(v[:n]))+"?=")
+		v = v[n:]
+	}
+	return words
 }
 
 // stdinFold appends line to out, folded (RFC 5322 §2.2.3: a CRLF inserted

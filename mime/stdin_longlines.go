@@ -56,7 +56,7 @@ import (
 // Header lines of enclosed parts and messages longer than 998 octets are
 // folded at a space (RFC 5322 §2.2.3); one with no space to fold at is
 // left as it is. The message's own header is folded by ReadStdin, which
-// refuses one it can't fold.
+// refuses one it can't fold (but encodes a Subject: stdinField.fold).
 
 // Respooler is a destination ReadStdin can read back and replace: a
 // queue draft. ReadStdin uses it only when the message needs rewriting.

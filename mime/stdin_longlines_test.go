@@ -3,6 +3,7 @@ package mime
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -665,6 +666,41 @@ func BenchmarkLongLineWriter(b *testing.B) {
 		}
 		if w.long {
 			b.Fatal("long")
+		}
+	}
+}
+
+// A Subject with no space to fold it at is sent as RFC 2047 encoded-words
+// (a reader decodes the same text); another field is still refused.
+func TestUnfoldableSubject(t *testing.T) {
+	for _, subj := range []string{strings.Repeat("x", 1500), strings.Repeat("é", 700) + strings.Repeat("/a", 300), "short " + strings.Repeat("€", 400)} {
+		var out bytes.Buffer
+		if _, err := ReadStdin(&out, strings.NewReader("To: a@example.com\nSubject: "+subj+"\nX-After: 1\n\nbody\n"), stdinOpts(false, true)); err != nil {
+			t.Fatalf("%.20q: %v", subj, err)
+		}
+		checkCRLF(t, out.Bytes())
+		head := out.Bytes()[:bytes.Index(out.Bytes(), []byte("\r\n\r\n"))]
+		if n := maxLine(head); n > 76 && maxLine([]byte(subj)) > 998 {
+			t.Errorf("a header line of %d characters holds encoded-words (RFC 2047 §2: 76)", n)
+		}
+		m, err := mail.ReadMessage(bytes.NewReader(out.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := new(stdmime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+		if err != nil || got != subj {
+			t.Errorf("Subject decodes to %.40q… (%v), want %.40q…", got, err, subj)
+		}
+		if m.Header.Get("To") != "a@example.com" || m.Header.Get("X-After") != "1" {
+			t.Errorf("fields around the Subject lost: %q", head)
+		}
+	}
+	for _, in := range []string{"X-Token: " + strings.Repeat("x", 1500), "Subject: =?utf-8?q?" + strings.Repeat("x", 1500) + "?="} {
+		var out bytes.Buffer
+		_, err := ReadStdin(&out, strings.NewReader(in+"\n\nbody\n"), stdinOpts(false, true))
+		var me *Error
+		if !errors.As(err, &me) || !strings.Contains(me.Msg, "998") {
+			t.Errorf("%.20q: err %v, want the 998 error", in, err)
 		}
 	}
 }
