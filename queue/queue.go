@@ -219,18 +219,25 @@ func (d *Draft) Respool(rewrite func(old io.ReadSeeker, w io.Writer) error) (boo
 	if err == nil {
 		err = nd.flush()
 	}
-	if err == nil {
-		if rerr := os.Rename(f.Name(), path); rerr != nil {
-			err = d.q.writeErr("rewrite", d.id, rerr)
-		}
-	}
+	f.Close()
 	if err != nil {
-		f.Close()
 		os.Remove(f.Name())
 		return false, err
 	}
+	// Both files are closed for the rename (Windows refuses to rename an
+	// open file), then the new one is opened in the old one's place.
 	d.f.Close()
-	d.f, d.w, d.size = f, nd.w, nd.size
+	if err := os.Rename(f.Name(), path); err != nil {
+		os.Remove(f.Name())
+		d.err = d.q.writeErr("rewrite", d.id, err)
+		return false, d.err
+	}
+	nf, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
+	if err != nil {
+		d.err = d.q.writeErr("rewrite", d.id, err)
+		return false, d.err
+	}
+	d.f, d.w, d.size = nf, bufio.NewWriterSize(nf, 64<<10), nd.size
 	return true, nil
 }
 
