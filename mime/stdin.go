@@ -165,7 +165,7 @@ func ReadStdin(dst io.Writer, src io.Reader, o StdinOptions) (*StdinInfo, error)
 	info.Size = out.n
 	if out.long {
 		// See stdin_longlines.go: a line over 998 octets is re-encoded
-		// in a second pass over what was just written.
+		// in two more streaming passes over what was just written.
 		info.LongLines = true
 		done, eightBit, size, err := respoolLongLines(dst)
 		if err != nil {
