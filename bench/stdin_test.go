@@ -33,7 +33,15 @@ const maxRSS = 40 << 20
 // (getrusage ru_maxrss, what /usr/bin/time -v calls "Maximum resident set
 // size"). It fails when the peak passes 40 MB: the message must never be
 // held whole in memory.
-func BenchmarkSendmailStdinRSS(b *testing.B) {
+func BenchmarkSendmailStdinRSS(b *testing.B) { stdinRSS(b, writeMessage) }
+
+// BenchmarkSendmailLongLinesRSS is the same with lines of 3,000 octets
+// (issue 14): ReadStdin re-encodes the spooled message as
+// quoted-printable in two more passes over the queue file, and the bound
+// is the same.
+func BenchmarkSendmailLongLinesRSS(b *testing.B) { stdinRSS(b, writeLongLines) }
+
+func stdinRSS(b *testing.B, writeMessage func(io.Writer, int) error) {
 	dir := b.TempDir()
 	// OUTBOX_BIN: measure a binary built elsewhere (a release build).
 	bin := os.Getenv("OUTBOX_BIN")
@@ -101,6 +109,21 @@ func writeMessage(w io.Writer, size int) error {
 		return err
 	}
 	chunk := bytes.Repeat([]byte("backup: copied /var/lib/data/file-000123 ok, terminée\n.dot line\n"), 1024)
+	for n := 0; n < size; n += len(chunk) {
+		if _, err := w.Write(chunk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeLongLines writes a -t message of about size bytes in lines of
+// 3,000 octets, over the 998 of RFC 5322 §2.1.1.
+func writeLongLines(w io.Writer, size int) error {
+	if _, err := io.WriteString(w, "To: big@example.net\nSubject: 100 MB of long lines\n\n"); err != nil {
+		return err
+	}
+	chunk := bytes.Repeat(append(bytes.Repeat([]byte(`{"k":"v"},`), 300), '\n'), 64)
 	for n := 0; n < size; n += len(chunk) {
 		if _, err := w.Write(chunk); err != nil {
 			return err

@@ -3,11 +3,13 @@ package mime
 import (
 	"bufio"
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net/textproto"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/outboxmail/outbox/internal/crlf"
 )
@@ -79,7 +81,13 @@ type StdinInfo struct {
 	// SMTPUTF8 reports raw (not RFC 2047 encoded) non-ASCII bytes in a field
 	// that carries addresses, or in an extracted recipient: RFC 6531/6532.
 	SMTPUTF8 bool
-	// Size is the number of bytes written to dst.
+	// LongLines reports a body line longer than 998 octets (RFC 5322
+	// §2.1.1). Reencoded says the message in dst was then rewritten so
+	// that it has none, without changing the text a reader sees
+	// (stdin_longlines.go); that needs dst to be a Respooler (a queue
+	// draft is), else the message is left as it was read.
+	LongLines, Reencoded bool
+	// Size is the number of bytes in dst.
 	Size int64
 }
 
@@ -100,13 +108,19 @@ type StdinInfo struct {
 //     header; the missing empty line is inserted before it. When that is the
 //     first line, the whole input is body.
 //   - A header line that can't be folded to 998 octets is an *Error: it is
-//     not truncated and not re-encoded. Body lines are kept as they are,
-//     whatever their length (RFC 5321 §4.5.3.1.6 servers may refuse them).
+//     not truncated; only a Subject or Comments of UTF-8 text is
+//     re-encoded instead (RFC 2047 encoded-words, see stdinField.fold).
+//   - A body with a line over 998 octets (RFC 5322 §2.1.1; RFC 5321
+//     §4.5.3.1.6 servers refuse it) is re-encoded when dst is a
+//     Respooler: quoted-printable for the part that holds the line, and
+//     the other rules of stdin_longlines.go. Shorter lines are kept as
+//     they are.
 //   - A body that does not end with a line end gets one (RFC 5322 §2.1).
 //   - Resent-* fields get no generated Resent-Date/From/Message-ID.
 //
 // The header section is read into memory (at most MaxStdinHeaderBytes and
-// MaxStdinHeaderFields); the body is streamed with constant memory.
+// MaxStdinHeaderFields); the body is streamed with constant memory, also
+// when it is re-encoded (two more passes, over dst).
 // Problems with the message are returned as *Error (exit 65) before
 // anything is written; read and write errors are wrapped. On error dst may
 // hold a partial message and must be discarded.
@@ -130,13 +144,14 @@ func ReadStdin(dst io.Writer, src io.Reader, o StdinOptions) (*StdinInfo, error)
 		return nil, err
 	}
 
-	cnt := &countWriter{w: dst}
-	cw := crlf.NewWriter(cnt)
+	out := &longLineWriter{w: dst} // counts, and notes lines over 998 octets
+	cw := crlf.NewWriter(out)
 	for _, l := range lines {
 		cw.Write(l)
 		cw.Write(stdinCRLF)
 	}
 	cw.Write(stdinCRLF) // the empty line that ends the header section
+	header8Bit := info.Body8Bit
 	if !h.stopped {
 		body := &stdinBody{w: cw, dotEnds: o.DotEnds, atLineStart: true}
 		if err := body.copy(h.rest, br); err != nil {
@@ -147,7 +162,21 @@ func ReadStdin(dst io.Writer, src io.Reader, o StdinOptions) (*StdinInfo, error)
 	if err := cw.Close(); err != nil {
 		return nil, fmt.Errorf("mime: write message: %w", err)
 	}
-	info.Size = cnt.n
+	info.Size = out.n
+	if out.long {
+		// See stdin_longlines.go: a line over 998 octets is re-encoded
+		// in two more streaming passes over what was just written.
+		info.LongLines = true
+		done, eightBit, size, err := respoolLongLines(dst)
+		if err != nil {
+			return nil, err
+		}
+		if done {
+			info.Reencoded = true
+			info.Size = size
+			info.Body8Bit = header8Bit || eightBit
+		}
+	}
 	return info, nil
 }
 
@@ -389,15 +418,9 @@ func (h *stdinHeader) outputLines(info *StdinInfo, o StdinOptions) ([][]byte, er
 		case "Message-Id":
 			have.msgid = true
 		}
-		for i, l := range f.lines {
-			from := 0
-			if i == 0 {
-				from = bytes.IndexByte(l, ':')
-			}
-			var err error
-			if out, err = stdinFold(out, l, from, f.name); err != nil {
-				return nil, err
-			}
+		var err error
+		if out, err = f.fold(out); err != nil {
+			return nil, err
 		}
 	}
 	add := func(name, value string) error {
@@ -435,6 +458,57 @@ func (h *stdinHeader) outputLines(info *StdinInfo, o StdinOptions) ([][]byte, er
 		}
 	}
 	return out, nil
+}
+
+// fold appends the field's lines to out, folded to 998 octets. A line
+// with no white space to fold at is an error, except in an unstructured
+// field (Subject, Comments: RFC 5322 §3.6.5) of UTF-8 text without
+// encoded-words: that one is rewritten as RFC 2047 encoded-words, which
+// a reader decodes to the same text (§6.2: the white space between
+// adjacent encoded-words is not part of it), one to a line.
+func (f *stdinField) fold(out [][]byte) ([][]byte, error) {
+	before := out
+	for i, l := range f.lines {
+		from := 0
+		if i == 0 {
+			from = bytes.IndexByte(l, ':')
+		}
+		var err error
+		if out, err = stdinFold(out, l, from, f.name); err != nil {
+			if v := strings.TrimSpace(f.value()); (f.name == "Subject" || f.name == "Comments") &&
+				utf8.ValidString(v) && !strings.Contains(v, "=?") {
+				out = before
+				for i, w := range stdinEncodedWords(v) {
+					if i == 0 {
+						w = f.name + ": " + w
+					} else {
+						w = " " + w // RFC 5322 §2.2.3 folding
+					}
+					out = append(out, []byte(w))
+				}
+				return out, nil
+			}
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// stdinEncodedWords is v as "=?utf-8?b?…?=" words of at most 64
+// characters, each holding whole UTF-8 characters (RFC 2047 §5), one to a
+// line: a line holding encoded-words is limited to 76 characters (§2),
+// and "Comments: " and one word make 74.
+func stdinEncodedWords(v string) []string {
+	var words []string
+	for len(v) > 0 {
+		n := min(len(v), 39) // 39 octets make 52 base64 characters
+		for n < len(v) && !utf8.RuneStart(v[n]) {
+			n--
+		}
+		words = append(words, "=?utf-8?b?"+base64.StdEncoding.EncodeToString([]byte(v[:n]))+"?=")
+		v = v[n:]
+	}
+	return words
 }
 
 // stdinFold appends line to out, folded (RFC 5322 §2.2.3: a CRLF inserted

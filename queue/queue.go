@@ -194,6 +194,53 @@ func (d *Draft) Reader() (io.ReadSeeker, error) {
 // Size is the number of bytes written.
 func (d *Draft) Size() int64 { return d.size }
 
+// Respool replaces the message written so far with what rewrite writes
+// while reading the old one (mime.ReadStdin re-encodes a message with
+// over-long lines this way). The new bytes go to a second file in tmp/,
+// renamed over the first only when rewrite succeeded, so memory stays
+// flat and a failure leaves the old message whole. A maildrop draft is
+// not rewritten (false): root's pickup spools it again, and rewrites it
+// then.
+func (d *Draft) Respool(rewrite func(old io.ReadSeeker, w io.Writer) error) (bool, error) {
+	if d.drop != nil {
+		return false, nil
+	}
+	old, err := d.Reader()
+	if err != nil {
+		return false, err
+	}
+	path := d.q.path(tmpDir, d.id+".eml")
+	f, err := os.CreateTemp(d.q.path(tmpDir, ""), d.id+".eml.*")
+	if err != nil {
+		return false, d.q.writeErr("rewrite", d.id, err)
+	}
+	nd := &Draft{q: d.q, id: d.id, f: f, w: bufio.NewWriterSize(f, 64<<10)}
+	err = rewrite(old, nd)
+	if err == nil {
+		err = nd.flush()
+	}
+	f.Close()
+	if err != nil {
+		os.Remove(f.Name())
+		return false, err
+	}
+	// Both files are closed for the rename (Windows refuses to rename an
+	// open file), then the new one is opened in the old one's place.
+	d.f.Close()
+	if err := os.Rename(f.Name(), path); err != nil {
+		os.Remove(f.Name())
+		d.err = d.q.writeErr("rewrite", d.id, err)
+		return false, d.err
+	}
+	nf, err := os.OpenFile(path, os.O_RDWR|os.O_APPEND, 0)
+	if err != nil {
+		d.err = d.q.writeErr("rewrite", d.id, err)
+		return false, d.err
+	}
+	d.f, d.w, d.size = nf, bufio.NewWriterSize(nf, 64<<10), nd.size
+	return true, nil
+}
+
 // Commit makes the draft a queue entry in new/: fsync the message, write
 // tmp/ID.json and fsync it, rename the message into new/, then the JSON
 // (its presence in new/ is the commit point), then fsync new/. e.ID,
