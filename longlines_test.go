@@ -330,3 +330,28 @@ func TestMultiUserLongLines(t *testing.T) {
 		t.Errorf("decodes to %.200q", texts)
 	}
 }
+
+// The -bs path (Symfony, Laravel) takes the same rewrite: a 2,500-octet
+// line in DATA reaches the strict smarthost re-encoded, not refused.
+func TestSendmailBSLongLines(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{Mode: "none"}) // go-smtp's default line limit
+	e := newBSEnv(t, srv)
+	out, errs, code := e.dialogue("HELO app\r\nMAIL FROM:<app@example.com>\r\nRCPT TO:<ops@example.net>\r\nDATA\r\n" +
+		"To: ops@example.net\r\nSubject: export\r\n\r\n" + minified + "\r\n.\r\nQUIT\r\n")
+	if code != 0 || len(queueIDs(out)) != 1 {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	msgs := srv.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages delivered, want 1\n%s", len(msgs), out)
+	}
+	if n := longestLine(msgs[0].Data); n > 998 {
+		t.Errorf("a line of %d octets was sent", n)
+	}
+	if _, texts := readerText(t, msgs[0].Data); len(texts) != 1 || texts[0] != minified+"\r\n" {
+		t.Errorf("delivered text decodes to %.120q…", texts)
+	}
+	if q := e.queued("failed"); len(q) > 0 {
+		t.Errorf("failed/ holds %v", q)
+	}
+}
