@@ -168,7 +168,7 @@ func (m *mailer) dial(ctx context.Context, account string) (*send.Client, error)
 	if err != nil {
 		return nil, err
 	}
-	opts := acct.SendOptions()
+	opts := sendOptions(acct)
 	if m.verbose {
 		opts.Verbose = m.a.stderr
 	}
