@@ -26,10 +26,13 @@ func (a *app) sendmail(args []string) error {
 		return a.listQueue(inv.Config, false)
 	case sendmail.ModeNewAliases:
 		return a.newaliases()
-	case sendmail.ModeFlush:
-		return a.flushQueue(inv.Config, false, inv.Verbose)
 	case sendmail.ModeSMTP:
 		return usagef("sendmail -bs (SMTP on stdin) is not supported; pipe the message to `sendmail -t -i` instead")
+	}
+	// From here on outbox sends or flushes: a signal must stop it cleanly.
+	a.catchSignals()
+	if inv.Mode == sendmail.ModeFlush {
+		return a.flushQueue(inv.Config, false, inv.Verbose)
 	}
 	m, err := a.openMailer(inv.Config, inv.Verbose)
 	if err != nil {
