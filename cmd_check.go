@@ -73,7 +73,7 @@ const certWarnDays = 14
 // check probes the account's smarthost and prints the report; the error
 // (for main's exit code) is the probe's.
 func (a *app) check(acct *config.Account, asJSON, verbose bool) error {
-	o := acct.SendOptions()
+	o := sendOptions(acct)
 	if verbose {
 		o.Verbose = a.stderr
 	}

@@ -56,7 +56,7 @@ func (a *app) sendTest(cfg *config.Config, acct *config.Account, to string, asJS
 	if err != nil {
 		return &config.Error{File: cfg.Path, Key: "accounts." + acct.Name + ".from", Msg: err.Error()}
 	}
-	o := acct.SendOptions()
+	o := sendOptions(acct)
 	if verbose {
 		o.Verbose = a.stderr
 	}

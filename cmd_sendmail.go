@@ -20,6 +20,7 @@ func (a *app) sendmail(args []string) error {
 		return err
 	}
 	if inv.Mode == sendmail.ModeSMTP {
+		a.catchSignals()        // each transaction sends or queues: stop cleanly
 		return a.serveSMTP(inv) // prints the warnings after the session
 	}
 	for _, w := range inv.Warnings {
@@ -30,7 +31,10 @@ func (a *app) sendmail(args []string) error {
 		return a.listQueue(inv.Config, false)
 	case sendmail.ModeNewAliases:
 		return a.newaliases()
-	case sendmail.ModeFlush:
+	}
+	// From here on outbox sends or flushes: a signal must stop it cleanly.
+	a.catchSignals()
+	if inv.Mode == sendmail.ModeFlush {
 		return a.flushQueue(inv.Config, false, inv.Verbose)
 	}
 	m, err := a.openMailer(inv.Config, inv.Verbose)

@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
 	"github.com/outboxmail/outbox/config"
@@ -118,8 +117,8 @@ const progressMin = 1 << 20
 var progressThrottle = 100 * time.Millisecond
 
 // progressHook returns the queue's Progress hook: a bar with bytes, rate
-// and ETA on stderr for messages over progressMin, only when stderr is a
-// terminal. Never for cron, pipes or files: nil then.
+// and time left on stderr for messages over progressMin, only when stderr
+// is a terminal. Never for cron, pipes or files: nil then.
 func progressHook(stderr io.Writer) func(*queue.Entry, io.Reader) io.Reader {
 	f, ok := stderr.(*os.File)
 	if !ok || f == nil || !term.IsTerminal(int(f.Fd())) {
@@ -129,33 +128,64 @@ func progressHook(stderr io.Writer) func(*queue.Entry, io.Reader) io.Reader {
 		if e.Size <= progressMin {
 			return r
 		}
-		bar := progressbar.NewOptions64(e.Size,
-			progressbar.OptionSetWriter(f),
-			progressbar.OptionSetDescription("outbox: sending "+e.ID),
-			progressbar.OptionShowBytes(true),
-			progressbar.OptionShowCount(),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionSetWidth(20),
-			progressbar.OptionThrottle(progressThrottle),
-		)
-		return &progressReader{r: r, bar: bar}
+		return &progressReader{r: r, w: f, id: e.ID, size: e.Size, start: time.Now()}
 	}
 }
 
-// progressReader counts the bytes DATA reads; Close takes the bar off the
-// screen, so that only the outcome stays.
+// progressReader counts the bytes DATA reads and redraws one line at most
+// every progressThrottle (and at 100%); Close takes the line off the
+// screen, so that only the outcome stays. Written by hand rather than with
+// a progress-bar library: those build colour tables and regular
+// expressions at package init, which every start of outbox paid (a tenth
+// of its package initialisation, issue 13) for a bar that few runs draw.
 type progressReader struct {
-	r   io.Reader
-	bar *progressbar.ProgressBar
+	r     io.Reader
+	w     io.Writer
+	id    string
+	size  int64 // > progressMin
+	done  int64
+	start time.Time
+	drawn time.Time
+	shown int // length of the line on the screen
 }
 
 func (p *progressReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
-	p.bar.Add(n)
+	p.done += int64(n)
+	if now := time.Now(); now.Sub(p.drawn) >= progressThrottle || (n > 0 && p.done == p.size) {
+		p.drawn = now
+		p.draw(now)
+	}
 	return n, err
 }
 
-func (p *progressReader) Close() error { return p.bar.Clear() }
+func (p *progressReader) draw(now time.Time) {
+	const width = 20
+	frac := min(float64(p.done)/float64(p.size), 1)
+	fill := int(frac * width)
+	rate := float64(p.done) / max(now.Sub(p.start).Seconds(), 1e-3)
+	left := time.Duration(float64(max(p.size-p.done, 0)) / max(rate, 1) * float64(time.Second)).Round(time.Second)
+	line := fmt.Sprintf("outbox: sending %s %3d%% [%s%s] (%s/%s, %s/s, %v left)", p.id, int(frac*100),
+		strings.Repeat("=", fill), strings.Repeat(" ", width-fill), decimalBytes(p.done), decimalBytes(p.size), decimalBytes(int64(rate)), left)
+	fmt.Fprintf(p.w, "\r%s%s", line, strings.Repeat(" ", max(p.shown-len(line), 0)))
+	p.shown = max(p.shown, len(line))
+}
+
+func (p *progressReader) Close() error {
+	_, err := fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", p.shown))
+	return err
+}
+
+// decimalBytes writes a byte count in the decimal units README uses.
+func decimalBytes(n int64) string {
+	switch {
+	case n >= 1e6:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1f kB", float64(n)/1e3)
+	}
+	return fmt.Sprintf("%d B", n)
+}
 
 // dial opens an authenticated session for a queued message's account. An
 // empty account name (a message queued before any config existed) goes out
@@ -168,7 +198,7 @@ func (m *mailer) dial(ctx context.Context, account string) (*send.Client, error)
 	if err != nil {
 		return nil, err
 	}
-	opts := acct.SendOptions()
+	opts := sendOptions(acct)
 	if m.verbose {
 		opts.Verbose = m.a.stderr
 	}

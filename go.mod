@@ -12,7 +12,6 @@ require (
 	github.com/muesli/mango v0.2.0 // man page generated from the kong model
 	github.com/muesli/roff v0.1.0 // roff output for mango
 	github.com/rogpeppe/go-internal v1.16.0 // tests only: testscript CLI stories
-	github.com/schollz/progressbar/v3 v3.19.1 // DATA progress bar on a terminal for messages over 1 MiB
 	github.com/zalando/go-keyring v0.2.8 // OS keyring: Secret Service (D-Bus), macOS Keychain, Windows Credential Manager
 	golang.org/x/oauth2 v0.38.0 // OAuth2 device/browser/client-credentials flows and refresh (Microsoft 365, Gmail)
 	golang.org/x/sys v0.50.0 // tests only: reading a pty's echo flag (already required by term and keyring)
@@ -22,7 +21,5 @@ require (
 require (
 	github.com/danieljoos/wincred v1.2.3 // indirect
 	github.com/godbus/dbus/v5 v5.2.2 // indirect
-	github.com/mitchellh/colorstring v0.0.0-20190213212951-d06e56a500db // indirect
-	github.com/rivo/uniseg v0.4.7 // indirect
 	golang.org/x/tools v0.26.0 // indirect
 )

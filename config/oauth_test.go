@@ -59,8 +59,8 @@ func TestOAuthDefaults(t *testing.T) {
 			if got := o.Flow + "|" + strings.Join(o.Scopes, " ") + "|" + o.TokenURL; got != tc.want {
 				t.Errorf("got  %s\nwant %s", got, tc.want)
 			}
-			if !a.UsesOAuth() || a.SendOptions().Auth != "xoauth2" {
-				t.Errorf("UsesOAuth %v, send auth %q", a.UsesOAuth(), a.SendOptions().Auth)
+			if !a.UsesOAuth() || a.AuthMechanism() != "xoauth2" {
+				t.Errorf("UsesOAuth %v, send auth %q", a.UsesOAuth(), a.AuthMechanism())
 			}
 			if a.OAuthKeyringUser() != "oauth:me@example.com@smtp.example.com" {
 				t.Errorf("keyring user %q", a.OAuthKeyringUser())
@@ -71,7 +71,7 @@ func TestOAuthDefaults(t *testing.T) {
 
 // Without package oauth linked, an OAuth account's token source says so
 // instead of sending the password.
-func TestSendOptionsOAuthUnlinked(t *testing.T) {
+func TestSecretOAuthUnlinked(t *testing.T) {
 	dir := isolate(t)
 	p := writeConfig(t, dir, "c.toml", "[accounts.a]\nhost = \"h.example.com\"\nusername = \"u\"\noauth_provider = \"google\"\noauth_client_id = \"x\"\n", 0o600)
 	c, err := Load(p)
@@ -82,7 +82,7 @@ func TestSendOptionsOAuthUnlinked(t *testing.T) {
 	OAuthToken = nil
 	defer func() { OAuthToken = saved }()
 	t.Setenv("OUTBOX_PASSWORD", "not-a-token")
-	if _, err := c.Accounts["a"].SendOptions().Password(); err != errNoOAuth {
+	if _, err := c.Accounts["a"].Secret(); err != errNoOAuth {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -21,7 +21,7 @@ func TestSendOAUTHBEARER(t *testing.T) {
 	a := account(t, srv, smtpSrv.Host, smtpSrv.Port, "device", fmt.Sprintf("tls_ca_file = %q", smtpSrv.CAFile))
 	a.Auth = "oauthbearer"
 	deviceLogin(t, srv, a)
-	c, err := send.Dial(context.Background(), a.SendOptions())
+	c, err := send.Dial(context.Background(), sendOptions(a))
 	if err != nil {
 		t.Fatalf("Dial: %v", err)
 	}
@@ -36,7 +36,7 @@ func TestSendOAUTHBEARER(t *testing.T) {
 	srv.AccessToken = "stale"
 	Logout(a)
 	deviceLogin(t, srv, a)
-	_, err = send.Dial(context.Background(), a.SendOptions())
+	_, err = send.Dial(context.Background(), sendOptions(a))
 	if err == nil || !strings.Contains(err.Error(), "535") || !strings.Contains(err.Error(), "refused the OAuth2 token") {
 		t.Fatalf("err = %v", err)
 	}

@@ -2,11 +2,13 @@
 // one process on 127.0.0.1 that both outbox and msmtp talk to, so that the
 // server's cost is the same for both.
 //
-// It listens twice. The main port speaks STARTTLS (RFC 3207) with a
+// It listens three times. The main port speaks STARTTLS (RFC 3207) with a
 // certificate generated at start and written to DIR/ca.pem for the clients
 // to trust, and requires AUTH PLAIN (RFC 4616) before MAIL. The plain port
 // has no TLS and no AUTH: it is for bench/rawclient, the ceiling row.
-// PIPELINING (RFC 2920) is advertised by go-smtp's server on both.
+// go-smtp's server advertises PIPELINING (RFC 2920) and CHUNKING (RFC
+// 3030) on both. The third port is the main one without CHUNKING, for the
+// "PIPELINING only" rows (nochunk.go says how).
 //
 // Every accepted message is read to the end, counted and checked: a
 // message that carries X-Bench-Body-SHA256 must have a body (the bytes
@@ -18,8 +20,8 @@
 //	msg port=tls bytes=2048 check=ok
 //
 // check is ok, bad or none. When listening, sink writes DIR/ports
-// (TLS_PORT=… and PLAIN_PORT=… lines, shell-sourceable) atomically, so the
-// script can wait for it.
+// (TLS_PORT=…, PLAIN_PORT=… and NOCHUNK_PORT=… lines, shell-sourceable)
+// atomically, so the script can wait for it.
 package main
 
 import (
@@ -84,12 +86,22 @@ func run(dir, user, pass string) error {
 	if err != nil {
 		return err
 	}
+	rawNoChunkLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	tlsConfig := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	tlsSrv := newServer(&backend{name: "tls", user: user, pass: pass, auth: true, out: out})
-	tlsSrv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	tlsSrv.TLSConfig = tlsConfig
 	plainSrv := newServer(&backend{name: "plain", out: out})
+	noChunkSrv := newServer(&backend{name: "nochunk", user: user, pass: pass, auth: true, out: out})
+	// The connections are TLS, below go-smtp, which can't tell: AUTH is
+	// allowed because noChunkListener makes STARTTLS come first.
+	noChunkSrv.AllowInsecureAuth = true
+	noChunkLn := &noChunkListener{Listener: rawNoChunkLn, tls: tlsConfig}
 
-	ports := fmt.Sprintf("TLS_PORT=%d\nPLAIN_PORT=%d\n",
-		tlsLn.Addr().(*net.TCPAddr).Port, plainLn.Addr().(*net.TCPAddr).Port)
+	ports := fmt.Sprintf("TLS_PORT=%d\nPLAIN_PORT=%d\nNOCHUNK_PORT=%d\n",
+		tlsLn.Addr().(*net.TCPAddr).Port, plainLn.Addr().(*net.TCPAddr).Port, rawNoChunkLn.Addr().(*net.TCPAddr).Port)
 	tmp := filepath.Join(dir, "ports.tmp")
 	if err := os.WriteFile(tmp, []byte(ports), 0o600); err != nil {
 		return err
@@ -98,15 +110,17 @@ func run(dir, user, pass string) error {
 		return err
 	}
 
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() { errc <- tlsSrv.Serve(tlsLn) }()
 	go func() { errc <- plainSrv.Serve(plainLn) }()
+	go func() { errc <- noChunkSrv.Serve(noChunkLn) }()
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	select {
 	case <-sig:
 		tlsSrv.Close()
 		plainSrv.Close()
+		noChunkSrv.Close()
 		return nil
 	case err := <-errc:
 		return err
