@@ -325,6 +325,14 @@ func (b *build) pkg(format, arch string) error {
 		Overridables:  nfpm.Overridables{Umask: 0o022},
 	}
 	o := &info.Overridables
+	var scriptErr error
+	script := func(src string) string {
+		dst, err := b.script(src)
+		if err != nil && scriptErr == nil {
+			scriptErr = err
+		}
+		return dst
+	}
 	bin := filepath.Join(b.bins, "linux_"+arch, "outbox")
 	o.Contents = files.Contents{
 		b.file(bin, "/usr/bin/outbox", 0o755),
@@ -355,9 +363,9 @@ func (b *build) pkg(format, arch string) error {
 			b.file(filepath.Join(b.root, "LICENSE"), "/usr/share/doc/outbox/copyright", 0o644))
 		systemd()
 		o.Scripts = nfpm.Scripts{
-			PostInstall: filepath.Join(p, "deb/postinst"),
-			PreRemove:   filepath.Join(p, "deb/prerm"),
-			PostRemove:  filepath.Join(p, "deb/postrm"),
+			PostInstall: script(filepath.Join(p, "deb/postinst")),
+			PreRemove:   script(filepath.Join(p, "deb/prerm")),
+			PostRemove:  script(filepath.Join(p, "deb/postrm")),
 		}
 	case "rpm":
 		// Fedora/RHEL: /usr/sbin/sendmail, mailq, newaliases and
@@ -374,9 +382,9 @@ func (b *build) pkg(format, arch string) error {
 			b.file(filepath.Join(p, "rpm/80-outbox.preset"), "/usr/lib/systemd/system-preset/80-outbox.preset", 0o644))
 		systemd()
 		o.Scripts = nfpm.Scripts{
-			PostInstall: filepath.Join(p, "rpm/post"),
-			PreRemove:   filepath.Join(p, "rpm/preun"),
-			PostRemove:  filepath.Join(p, "rpm/postun"),
+			PostInstall: script(filepath.Join(p, "rpm/post")),
+			PreRemove:   script(filepath.Join(p, "rpm/preun")),
+			PostRemove:  script(filepath.Join(p, "rpm/postun")),
 		}
 	case "apk":
 		// Alpine: links as its sendmail providers (dma, ssmtp) ship them,
@@ -401,10 +409,13 @@ func (b *build) pkg(format, arch string) error {
 			b.file(filepath.Join(b.root, "LICENSE"), "/usr/share/licenses/outbox/LICENSE", 0o644),
 			b.file(filepath.Join(p, "apk/outbox.periodic"), "/etc/periodic/15min/outbox", 0o755))
 		o.Scripts = nfpm.Scripts{
-			PostInstall: filepath.Join(p, "apk/post-install"),
-			PostRemove:  filepath.Join(p, "apk/post-deinstall"),
+			PostInstall: script(filepath.Join(p, "apk/post-install")),
+			PostRemove:  script(filepath.Join(p, "apk/post-deinstall")),
 		}
-		o.APK.Scripts.PostUpgrade = filepath.Join(p, "apk/post-install")
+		o.APK.Scripts.PostUpgrade = script(filepath.Join(p, "apk/post-install"))
+	}
+	if scriptErr != nil {
+		return scriptErr
 	}
 	nfpm.WithDefaults(info)
 	if err := nfpm.PrepareForPackager(info, format); err != nil {
@@ -425,6 +436,24 @@ func (b *build) pkg(format, arch string) error {
 	}
 	fmt.Fprintf(os.Stderr, "package %s\n", filepath.Base(path))
 	return f.Close()
+}
+
+// script copies a maintainer script into the staging directory with the
+// commit's time: nfpm's apk packager takes a script's time from the file,
+// which would differ between two checkouts.
+func (b *build) script(src string) (string, error) {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return "", err
+	}
+	dst := filepath.Join(b.stage, "scripts", strings.ReplaceAll(strings.TrimPrefix(src, b.root+"/"), "/", "_"))
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(dst, data, 0o755); err != nil {
+		return "", err
+	}
+	return dst, os.Chtimes(dst, b.mtime, b.mtime)
 }
 
 // file is a regular file of a package, mode and time fixed here (nfpm
