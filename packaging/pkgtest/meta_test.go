@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -252,6 +253,15 @@ func TestArchives(t *testing.T) {
 			if !got[w] {
 				t.Errorf("%s.zip lacks %s", top, w)
 			}
+		}
+	}
+	// The archived binary for this machine prints the release version.
+	if runtime.GOOS == "linux" {
+		top := "outbox_" + v + "_linux_" + runtime.GOARCH
+		dir := t.TempDir()
+		run(t, "tar", "-xzf", only(t, dist, top+".tar.gz"), "-C", dir)
+		if out := run(t, filepath.Join(dir, top, "outbox"), "version"); !strings.HasPrefix(out, "outbox "+v+" (commit ") {
+			t.Errorf("outbox version from %s: %q, want version %s", top, out, v)
 		}
 	}
 	// SHA256SUMS lists every file of dist/ and checks.
