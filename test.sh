@@ -39,7 +39,7 @@ staticcheck ./...
 go mod verify
 # The release tool is its own module (packaging/release, nfpm pinned there):
 # ./... above does not reach it.
-(cd packaging/release && go vet ./... && staticcheck ./... && go mod verify)
+(cd packaging/release && go vet ./... && staticcheck ./... && go mod verify && go test -count=1 ./...)
 echo "== cross-build (CGO_ENABLED=0: linux, darwin, windows, freebsd x amd64, arm64)"
 scripts/crossbuild
 
