@@ -59,9 +59,9 @@ type debRoot struct{ dir string }
 // about a minute) from the same mirror as the host's apt sources.
 func cachedRoot(t *testing.T) string {
 	t.Helper()
-	cache := os.Getenv("XDG_CACHE_HOME")
-	if cache == "" {
-		cache = filepath.Join(os.Getenv("HOME"), ".cache")
+	cache, err := os.UserCacheDir() // $XDG_CACHE_HOME, else ~/.cache
+	if err != nil {
+		t.Fatalf("no cache directory for the Debian root: %v", err)
 	}
 	tarball := filepath.Join(cache, "outbox-test", "debian-bookworm-"+runtime.GOARCH+".tar")
 	if _, err := os.Stat(tarball); err == nil {
