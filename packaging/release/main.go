@@ -90,6 +90,12 @@ func (b *build) run() error {
 	if b.out == "" {
 		b.out = filepath.Join(b.root, "dist")
 	}
+	// A version no package can carry fails now, not after the builds.
+	for _, format := range []string{"deb", "rpm", "apk"} {
+		if _, _, err := pkgVersion(b.version, format); err != nil {
+			return err
+		}
+	}
 	if err := os.RemoveAll(b.out); err != nil {
 		return err
 	}
@@ -281,7 +287,7 @@ func (b *build) stageFiles() (err error) {
 func pkgVersion(v, format string) (version, pre string, err error) {
 	version, pre, _ = strings.Cut(v, "-")
 	if !regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`).MatchString(version) {
-		return "", "", fmt.Errorf("version %q is not N.N.N[-PRERELEASE]", v)
+		return "", "", fmt.Errorf("version %q is not N.N.N[-PRERELEASE] (scripts/version prints it from git; elsewhere set VERSION and SOURCE_DATE_EPOCH)", v)
 	}
 	if pre == "" {
 		return version, "", nil

@@ -14,7 +14,7 @@ func TestPkgVersion(t *testing.T) {
 		{"0.0.0-20261126042157-856b5502b338", "rpm", "0.0.0", "20261126042157-856b5502b338", ""},
 		{"0.0.0-20261126042157-856b5502b338", "apk", "0.0.0", "pre20261126042157", ""},
 		{"1.2.3-foo", "apk", "", "", `version "1.2.3-foo" has no apk spelling (want -alphaN, -betaN, -preN, -rcN or -<date>-<commit>)`},
-		{"dev", "deb", "", "", `version "dev" is not N.N.N[-PRERELEASE]`},
+		{"dev", "deb", "", "", `version "dev" is not N.N.N[-PRERELEASE] (scripts/version prints it from git; elsewhere set VERSION and SOURCE_DATE_EPOCH)`},
 	} {
 		version, pre, err := pkgVersion(c.v, c.format)
 		errs := ""
