@@ -314,15 +314,20 @@ func TestDebInstalledInDebian(t *testing.T) {
 		t.Errorf("queue after the flush: %v", got)
 	}
 
-	// An upgrade (dpkg's reinstall runs the same prerm/postinst path)
-	// keeps the queue and the config.
+	// An upgrade to a later version (the same package with +next added
+	// to its version, repacked with dpkg-deb) keeps the queue and the
+	// config.
 	r.writeConfig(t, srv, deadPort(t))
 	r.must(t, "echo upgrade | outbox root")
 	q = r.queued(t)
 	if len(q) == 0 {
 		t.Fatal("the message was not queued")
 	}
-	r.must(t, "apt-get install -y --reinstall /tmp/outbox.deb")
+	r.must(t, `dpkg-deb -R /tmp/outbox.deb /tmp/next && sed -i 's/^Version: .*/&+next/' /tmp/next/DEBIAN/control &&
+		dpkg-deb -b /tmp/next /tmp/outbox-next.deb >/dev/null && apt-get install -y /tmp/outbox-next.deb`)
+	if out := r.must(t, "dpkg-query -W -f '${Version}' outbox"); !strings.HasSuffix(out, "+next") {
+		t.Errorf("after the upgrade dpkg has outbox %q", out)
+	}
 	if got := r.queued(t); !slices.Equal(got, q) {
 		t.Errorf("queue after upgrade: %v, want %v", got, q)
 	}
