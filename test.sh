@@ -12,6 +12,9 @@ FUZZTIME=${FUZZTIME:-15s}
 export PATH="$(go env GOPATH)/bin:$PATH"
 
 need=()
+# For the package tests (packaging/pkgtest): a throwaway Debian root, rpm -qp.
+command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
+command -v rpm >/dev/null || need+=(rpm)
 command -v dbus-run-session >/dev/null || need+=(dbus)
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
 # For the man page, completion and install tests (they skip without them).
@@ -20,9 +23,6 @@ command -v man >/dev/null || need+=(man-db)
 command -v zsh >/dev/null || need+=(zsh)
 command -v fish >/dev/null || need+=(fish)
 command -v make >/dev/null || need+=(make)
-# For the package tests (packaging/pkgtest): a throwaway Debian root, rpm -qp.
-command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
-command -v rpm >/dev/null || need+=(rpm)
 if [ ${#need[@]} -gt 0 ]; then
 	echo "test.sh: installing ${need[*]}" >&2
 	sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
