@@ -7,6 +7,9 @@
 #                               into SYSTEMDUNITDIR; SYSTEMDUNITDIR= skips them)
 #   make uninstall              remove what install put there
 #   make cross                  build for linux, darwin, windows, freebsd x amd64, arm64
+#   make packages               dist/: .deb, .rpm, .apk (amd64, arm64), release
+#                               archives for every platform, SHA256SUMS; reproducible
+#                               (packaging/release, nfpm pinned in its go.mod)
 #
 # The man page and completion scripts are installed from the checked-in
 # copies (man/, completions/), so packagers cross-compiling need not run
@@ -31,11 +34,15 @@ SENDMAIL_LINK ?= yes
 
 GO      ?= go
 BIN     ?= outbox
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS ?= -s -w -X main.version=$(VERSION)
+# One version everywhere (scripts/version): the tag vX.Y.Z, else
+# 0.0.0-<commit time>-<commit>; SOURCE_DATE_EPOCH is the commit's time.
+VERSION ?= $(shell scripts/version 2>/dev/null || echo dev)
+COMMIT  ?= $(shell scripts/version commit 2>/dev/null)
+SOURCE_DATE_EPOCH ?= $(shell scripts/version epoch 2>/dev/null)
+LDFLAGS ?= -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 INSTALL ?= install
 
-.PHONY: all install uninstall cross clean FORCE
+.PHONY: all install uninstall cross packages clean FORCE
 
 all: $(BIN)
 
@@ -91,5 +98,12 @@ uninstall:
 cross:
 	scripts/crossbuild
 
+# The release tool is its own Go module (nfpm and its dependencies stay out
+# of outbox's go.mod); go -C runs it there with its pinned versions.
+packages:
+	$(GO) -C packaging/release run . -root $(CURDIR) -out $(CURDIR)/dist \
+		-version '$(VERSION)' -commit '$(COMMIT)' -epoch '$(SOURCE_DATE_EPOCH)'
+
 clean:
 	rm -f $(BIN)
+	rm -rf dist

@@ -91,20 +91,29 @@ func oneLine(err error) string {
 	return strings.ReplaceAll(s, "\n", "; ")
 }
 
-// version is set at build time with -ldflags "-X main.version=v1.2.3".
-var version = "dev"
+// version and commit are set at build time with -ldflags "-X
+// main.version=1.2.3 -X main.commit=0123456789ab" (scripts/version prints
+// both; the Makefile passes them). Release builds turn the VCS stamp off
+// (reproducible builds), so commit is not left to the build info there.
+var (
+	version = "dev"
+	commit  = ""
+)
 
 func versionString() string {
-	commit := "unknown"
+	rev := commit
+	if rev == "" {
+		rev = "unknown"
+	}
 	if info, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				commit = s.Value[:12]
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 && rev == "unknown" {
+				rev = s.Value[:12]
 			}
 		}
 		if version == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
 			version = info.Main.Version
 		}
 	}
-	return fmt.Sprintf("outbox %s (commit %s, %s %s/%s)", version, commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return fmt.Sprintf("outbox %s (commit %s, %s %s/%s)", version, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
