@@ -1,9 +1,9 @@
 package send
 
 import (
-	"encoding/base64"
 	"crypto/hmac"
 	"crypto/md5"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"

@@ -64,7 +64,7 @@ type reply struct {
 
 // replyQueue is filled by the reader goroutine and emptied by process.
 type replyQueue struct {
-	mu  sync.Mutex
+	mu   sync.Mutex
 	q    []reply
 	sig  chan struct{} // one token when q may have grown
 	done chan struct{} // closed when the reader goroutine has returned

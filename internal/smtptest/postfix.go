@@ -24,8 +24,8 @@ type PostfixOptions struct {
 	// Users are SASL users ("name@realm" → password) in a Cyrus sasldb
 	// of the instance's own.
 	Users map[string]string
-	// Refuse lists recipients smtpd refuses at RCPT (550, through a
-	// check_recipient_access map).
+	// Refuse lists recipients smtpd refuses at RCPT ("550 5.1.1 no such
+	// user here", through a check_recipient_access map).
 	Refuse []string
 }
 
@@ -99,7 +99,7 @@ func StartPostfix(t testing.TB, o PostfixOptions) *Postfix {
 
 	var access strings.Builder
 	for _, r := range o.Refuse {
-		fmt.Fprintf(&access, "%s REJECT 5.1.1 no such user here\n", r)
+		fmt.Fprintf(&access, "%s 550 5.1.1 no such user here\n", r)
 	}
 	accessFile := write("access", access.String(), 0o644)
 	saslDir := filepath.Join(dir, "sasl")
