@@ -77,6 +77,11 @@ func StartPostfix(t testing.TB, o PostfixOptions) *Postfix {
 		t.Fatalf("smtptest: %v", err)
 	}
 	os.Chmod(dir, 0o755)
+	t.Cleanup(func() {
+		if os.Getenv("OUTBOX_KEEP_POSTFIX") == "" {
+			os.RemoveAll(dir)
+		}
+	})
 	p := &Postfix{Host: "127.0.0.1", Dir: dir, Cert: NewCert(t)}
 	p.Port = freePort(t)
 
@@ -205,7 +210,9 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 		cmd.Env = append(os.Environ(), "MAIL_CONFIG="+dir)
 		return cmd.CombinedOutput()
 	}
-	if out, err := postfix("start"); err != nil {
+	out, err := postfix("start")
+	if err != nil {
+		postfix("abort")
 		t.Fatalf("smtptest: postfix -c %s start: %v\n%s\n%s", dir, err, out, p.Log())
 	}
 	t.Cleanup(func() {
@@ -221,9 +228,6 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 		}
 		if pid > 0 && syscall.Kill(pid, 0) == nil {
 			postfix("abort")
-		}
-		if os.Getenv("OUTBOX_KEEP_POSTFIX") == "" {
-			os.RemoveAll(dir)
 		}
 	})
 	// Wait until smtpd answers.

@@ -35,8 +35,9 @@ type Options struct {
 	// NoPipelining and NoChunking hide PIPELINING (RFC 2920) and
 	// CHUNKING (RFC 3030) from the EHLO reply: go-smtp's server always
 	// offers both and has no switch. The lines are taken out of the
-	// server's output on the connection, so this works in modes "none"
-	// and "tls" only (after STARTTLS the bytes are encrypted below it).
+	// server's output on the connection, so this works in Mode "none"
+	// only (go-smtp knows TLS by the connection's type, and after
+	// STARTTLS the bytes are encrypted below the filter).
 	NoPipelining bool
 	NoChunking   bool
 	// Hooks: return an error (use *smtp.SMTPError for a precise reply) to
@@ -122,9 +123,9 @@ func Start(t testing.TB, o Options) *Server {
 		t.Fatalf("smtptest: unknown Mode %q", o.Mode)
 	}
 	if o.NoPipelining || o.NoChunking {
-		if o.Mode == "starttls" {
+		if o.Mode != "none" {
 			l.Close()
-			t.Fatalf("smtptest: NoPipelining and NoChunking need Mode \"none\" or \"tls\"")
+			t.Fatalf("smtptest: NoPipelining and NoChunking need Mode \"none\"")
 		}
 		var hide []string
 		if o.NoPipelining {
