@@ -574,13 +574,12 @@ var (
 // chunker collects normalised message bytes and sends them as BDAT
 // chunks of chunkSize.
 type chunker struct {
-	c        *Client
-	t        *txn
-	buf      []byte
-	lastTwo  [2]byte
-	n        int64 // bytes seen
-	sentAny  bool
-	finished bool
+	c       *Client
+	t       *txn
+	buf     []byte
+	lastTwo [2]byte
+	n       int64 // bytes seen
+	sentAny bool
 }
 
 func (ch *chunker) Write(p []byte) (int, error) {

@@ -522,22 +522,13 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// writeData streams msg into an open DATA command (the 354 reply has been
-// read), normalised and dot-stuffed (RFC 5321 §4.5.2) by cw, which writes
-// straight to the connection below go-smtp. The DATA writer go-smtp
-// returned stays untouched until CloseWithResponse, whose Close then
-// writes "\r\n.\r\n" (net/textproto/writer.go: a DotWriter that was never
-// written to is in its initial state and ends with CRLF, then ".\r\n").
-// cw holds back the message's last line end, if it has one, so that this
-// CRLF supplies it.
-//
-// go-smtp's DATA writer is net/textproto's DotWriter, which handles one
-// byte at a time (~300 MB/s, the DATA path's bottleneck); crlf's dot mode
-// does the same work a line at a time, and the bytes on the wire are those
-// the DotWriter would have sent (TestDataWire, FuzzDataPath). Nothing is
-// buffered in go-smtp's writer when Data returns (each command is
-// flushed), and cw is flushed before CloseWithResponse, so the bytes stay
-// in order.
+// writeData streams msg after the 354 reply, normalised and dot-stuffed
+// (RFC 5321 §4.5.2) by cw, into the session's buffered writer. cw holds
+// back the message's last line end, if it has one; the "\r\n." that the
+// caller writes next (then CRLF: the end of mail data, RFC 5321
+// §4.1.1.4) supplies it. The bytes on the wire are those go-smtp's DATA
+// writer (net/textproto's DotWriter, one byte at a time, ~300 MB/s) sent
+// before this client was written by hand (TestDataWire, FuzzDataPath).
 //
 // An error from reading msg is returned as is; one from writing is a
 // *writeError.

@@ -217,23 +217,15 @@ func printable(b []byte) string {
 
 // wireConn sits directly above the plaintext stream (the TCP connection
 // before TLS, the tls.Conn after) and copies the bytes to the transcript.
-// It also records what the server says while capture is set, so that
-// Extensions can be read from go-smtp's EHLO exchange, and counts the bytes
-// written (zero when an error comes from the greeting).
 type wireConn struct {
 	net.Conn
-	tr      *transcript
-	written int64
-	capture *bytes.Buffer
+	tr *transcript
 }
 
 func (c *wireConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
 		c.tr.fromServer(p[:n])
-		if c.capture != nil && c.capture.Len() < 64<<10 {
-			c.capture.Write(p[:n])
-		}
 	}
 	return n, err
 }
@@ -243,7 +235,5 @@ func (c *wireConn) Read(p []byte) (int, error) {
 // returns.
 func (c *wireConn) Write(p []byte) (int, error) {
 	c.tr.fromClient(p)
-	n, err := c.Conn.Write(p)
-	c.written += int64(n)
-	return n, err
+	return c.Conn.Write(p)
 }
