@@ -20,9 +20,22 @@ command -v man >/dev/null || need+=(man-db)
 command -v zsh >/dev/null || need+=(zsh)
 command -v fish >/dev/null || need+=(fish)
 command -v make >/dev/null || need+=(make)
+# For the Postfix interop test (issue 13): Postfix with Cyrus SASL. The
+# package is installed with debconf's "No configuration": the system
+# instance gets no main.cf and is never started; the test runs a private
+# instance of its own (own config, queue and ports) and stops it.
+postfix_pkgs=()
+command -v postfix >/dev/null || postfix_pkgs+=(postfix)
+command -v saslpasswd2 >/dev/null || postfix_pkgs+=(sasl2-bin)
+compgen -G "/usr/lib/*/sasl2/libplain.so*" >/dev/null || postfix_pkgs+=(libsasl2-modules)
+compgen -G "/usr/lib/*/sasl2/libsasldb.so*" >/dev/null || postfix_pkgs+=(libsasl2-modules-db)
+need+=("${postfix_pkgs[@]}")
 if [ ${#need[@]} -gt 0 ]; then
 	echo "test.sh: installing ${need[*]}" >&2
 	sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+	if [[ " ${need[*]} " == *" postfix "* ]]; then
+		echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
+	fi
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
