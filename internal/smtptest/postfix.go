@@ -77,11 +77,7 @@ func StartPostfix(t testing.TB, o PostfixOptions) *Postfix {
 		t.Fatalf("smtptest: %v", err)
 	}
 	os.Chmod(dir, 0o755)
-	t.Cleanup(func() {
-		if os.Getenv("OUTBOX_KEEP_POSTFIX") == "" {
-			os.RemoveAll(dir)
-		}
-	})
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	p := &Postfix{Host: "127.0.0.1", Dir: dir, Cert: NewCert(t)}
 	p.Port = freePort(t)
 
