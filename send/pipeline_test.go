@@ -43,13 +43,19 @@ func streamN(t *testing.T, c *send.Client, n int) []error {
 	if err != nil {
 		t.Logf("Stream: %v", err)
 	}
-	for k := range done {
+	for k := range i {
 		if !done[k] {
-			t.Errorf("job %d never done", k)
+			t.Errorf("job %d taken, never done", k)
 		}
+	}
+	for k := i; k < n; k++ {
+		errs[k] = errNotTaken
 	}
 	return errs
 }
+
+// errNotTaken marks the jobs Stream did not take: the session broke first.
+var errNotTaken = errors.New("not taken")
 
 func TestStreamChunking(t *testing.T) {
 	s := smtptest.Start(t, smtptest.Options{})
@@ -69,7 +75,7 @@ func TestStreamChunking(t *testing.T) {
 func fakeClient(t *testing.T, f *smtptest.Fake, timeout time.Duration) *send.Client {
 	t.Helper()
 	o := scriptOptions(t, f.Addr)
-	o.TLS, o.Username, o.Password, o.Timeout = send.NoTLS, "", nil, timeout
+	o.TLS, o.Username, o.Password, o.Timeout, o.DataTimeout = send.NoTLS, "", nil, timeout, timeout
 	return dial(t, o)
 }
 
@@ -326,6 +332,11 @@ func TestPipelinedAuth(t *testing.T) {
 	}
 	wantOrder(t, tr.String(), "C: AUTH PLAIN <redacted>", "C: MAIL FROM:<a@example.com>", "C: RCPT TO:<b@example.com>", "S: 235 ", "C: BDAT ")
 
+	// A server that would take mail without AUTH: nothing may reach it
+	// once AUTH failed, although MAIL and RCPT were already on their way.
+	s = smtptest.Start(t, smtptest.Options{})
+	o = options(s, send.StartTLS)
+	o.PipelineAuth = true
 	o.Password = func() (string, error) { return "wrong", nil }
 	c := dial(t, o) // AUTH not sent yet
 	_, err := c.Send(envAB, strings.NewReader(msg))
@@ -333,8 +344,8 @@ func TestPipelinedAuth(t *testing.T) {
 	if e.Op != "auth" || e.Code != 535 || !strings.Contains(err.Error(), `authentication as "user" failed`) {
 		t.Errorf("Op %q Code %d: %v", e.Op, e.Code, err)
 	}
-	if n := len(s.Messages()); n != 1 {
-		t.Errorf("%d messages, want only the first", n)
+	if n := len(s.Messages()); n != 0 {
+		t.Errorf("%d messages delivered after AUTH failed", n)
 	}
 	if _, err := c.Send(envAB, strings.NewReader(msg)); err == nil {
 		t.Errorf("the session went on after AUTH failed")
@@ -386,5 +397,42 @@ func wantOrder(t *testing.T, text string, lines ...string) {
 			return
 		}
 		at += i + len(l)
+	}
+}
+
+// TestWindowBounded: a server that reads on but stops answering gets at
+// most window (16) messages ahead of the first missing reply; then the
+// client times out, and every message is reported unconfirmed.
+func TestWindowBounded(t *testing.T) {
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING", "CHUNKING"}, Reply: func(n int, cmd string) string {
+		if n == 5 { // message 1's BDAT LAST
+			return "HANG"
+		}
+		return ""
+	}})
+	c := fakeClient(t, f, time.Second)
+	errs := streamN(t, c, 40)
+	wantKind(t, errs[0], send.KindTimeout, true)
+	if !strings.Contains(errs[0].Error(), "may have been delivered") {
+		t.Errorf("job 1: %v", errs[0])
+	}
+	for k := 1; k < 16; k++ {
+		if errs[k] == nil || errs[k] == errNotTaken {
+			t.Errorf("job %d: %v", k+1, errs[k])
+		}
+	}
+	for k := 16; k < 40; k++ {
+		if errs[k] != errNotTaken {
+			t.Errorf("job %d taken beyond the window: %v", k+1, errs[k])
+		}
+	}
+	bdat := 0
+	for _, cmd := range f.Commands() {
+		if strings.HasPrefix(cmd, "BDAT") {
+			bdat++
+		}
+	}
+	if bdat != 16 {
+		t.Errorf("%d messages sent ahead of the first reply, want the window of 16", bdat)
 	}
 }

@@ -94,8 +94,9 @@ type FakeOptions struct {
 	// this connection from 1 (the greeting is 0), cmd is the command line
 	// ("." for the end of DATA; "BDAT 12 LAST" after its chunk was read).
 	// It returns the reply lines ("" keeps the default), "CLOSE" to drop
-	// the connection instead of answering, or "HANG" to answer and take
-	// nothing more (the connection stays open until the client closes it). A 421 reply closes the
+	// the connection instead of answering, or "HANG" to answer nothing
+	// and take no message from then on, while still reading (and
+	// recording) commands: a stuck server. A 421 reply closes the
 	// connection after it (RFC 5321 §3.8). Reply is called more than once
 	// for a command: it must depend on n and cmd only.
 	Reply func(n int, cmd string) string
@@ -155,8 +156,6 @@ func (f *Fake) serve(c net.Conn, o FakeOptions) {
 		}
 		if hung {
 			// Read on, take nothing, answer nothing: a stuck server.
-			io.Copy(io.Discard, r)
-			closed = true
 			return
 		}
 		held = append(held, text)
@@ -244,7 +243,7 @@ func (f *Fake) serve(c net.Conn, o FakeOptions) {
 				data = append(data, strings.TrimPrefix(l, ".")...)
 			}
 			cur.Data = data
-			f.finish(o, n+1, ".", &cur, &inTx, reply)
+			f.finish(o, n+1, ".", &cur, &inTx, &hung, reply)
 		case "BDAT":
 			fields := strings.Fields(arg)
 			size, _ := strconv.Atoi(fields[0])
@@ -262,7 +261,7 @@ func (f *Fake) serve(c net.Conn, o FakeOptions) {
 				reply(line, "250 2.0.0 chunk ok", true)
 				continue
 			}
-			f.finish(o, n+1, line, &cur, &inTx, reply)
+			f.finish(o, n+1, line, &cur, &inTx, &hung, reply)
 		case "QUIT":
 			reply(line, "221 bye", true)
 			return
@@ -281,8 +280,8 @@ func (f *Fake) lastOK(o FakeOptions, n int, cmd string) bool {
 	return s == "" || s[0] == '2' || s[0] == '3'
 }
 
-func (f *Fake) finish(o FakeOptions, n int, cmd string, cur *Message, inTx *bool, reply func(string, string, bool)) {
-	if f.lastOK(o, n, cmd) {
+func (f *Fake) finish(o FakeOptions, n int, cmd string, cur *Message, inTx, hung *bool, reply func(string, string, bool)) {
+	if f.lastOK(o, n, cmd) && !*hung {
 		f.mu.Lock()
 		f.msgs = append(f.msgs, *cur)
 		f.mu.Unlock()
