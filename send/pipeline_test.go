@@ -1,10 +1,12 @@
 package send_test
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -435,4 +437,54 @@ func TestWindowBounded(t *testing.T) {
 	if bdat != 16 {
 		t.Errorf("%d messages sent ahead of the first reply, want the window of 16", bdat)
 	}
+}
+
+// FuzzServerReplies feeds arbitrary server bytes (after the EHLO reply)
+// to a pipelined session of three messages. Whatever arrives, Stream
+// returns, every job it took is done exactly once and in order (streamN
+// checks), a job reported delivered got its final 250, and nothing
+// panics. The first byte picks the extensions.
+func FuzzServerReplies(f *testing.F) {
+	f.Add([]byte("\x03250 ok\r\n250 ok\r\n250 queued\r\n250 reset\r\n250 ok\r\n250 ok\r\n250 queued\r\n"))
+	f.Add([]byte("\x01250 ok\r\n250 ok\r\n354 go\r\n250 queued\r\n250 ok\r\n250 ok\r\n354 go\r\n250 q\r\n"))
+	f.Add([]byte("\x03550 no\r\n503 no\r\n554 no\r\n421 bye\r\n"))
+	f.Add([]byte("\x03250-multi\r\n250 line\r\n250 ok\r\n2x0 bad\r\n"))
+	f.Add([]byte("\x00250 ok\r\n250 ok\r\n354 go\r\n250 ok\r\n"))
+	f.Add([]byte("\x03250 ok\r\n550 5.1.1 no\r\n554 5.5.1 no rcpt\r\n250 reset\r\n250 ok\r\n250 ok\r\n250 ok\r\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) == 0 {
+			return
+		}
+		var ext []string
+		if in[0]&1 != 0 {
+			ext = append(ext, "PIPELINING")
+		}
+		if in[0]&2 != 0 {
+			ext = append(ext, "CHUNKING")
+		}
+		replies := in[1:]
+		addr := smtptest.Script(t, func(c net.Conn) {
+			r := bufio.NewReader(c)
+			io.WriteString(c, "220 fuzz\r\n")
+			if _, err := r.ReadString('\n'); err != nil {
+				return
+			}
+			io.WriteString(c, "250-fuzz\r\n250 "+strings.Join(append(ext, "8BITMIME"), "\r\n250-")+"\r\n")
+			c.Write(replies)
+			c.Close()
+		})
+		o := scriptOptions(t, addr)
+		o.TLS, o.Username, o.Password = send.NoTLS, "", nil
+		o.Timeout, o.DataTimeout = 2*time.Second, 2*time.Second
+		c, err := send.Dial(t.Context(), o)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for k, err := range streamN(t, c, 3) {
+			if err == nil && !bytes.Contains(replies, []byte("250")) {
+				t.Errorf("job %d delivered without any 250", k)
+			}
+		}
+	})
 }
