@@ -488,3 +488,32 @@ func FuzzServerReplies(f *testing.F) {
 		}
 	})
 }
+
+// TestMisbehaving354: a server that refuses MAIL and then answers the
+// pipelined DATA with 354 anyway. Whatever is written next would become
+// a message, so the connection is dropped at once: nothing delivered,
+// and the session says it is gone instead of waiting for replies.
+func TestMisbehaving354(t *testing.T) {
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING"}, Reply: func(n int, cmd string) string {
+		switch {
+		case strings.HasPrefix(cmd, "MAIL"):
+			return "550 5.7.1 no"
+		case cmd == "DATA":
+			return "354 go ahead"
+		}
+		return ""
+	}})
+	c := fakeClient(t, f, 2*time.Second)
+	_, err := c.Send(envAB, strings.NewReader(msg))
+	if e := wantKind(t, err, send.KindReply, false); e.Op != "mail" {
+		t.Errorf("Op %q", e.Op)
+	}
+	start := time.Now()
+	_, err = c.Send(envAB, strings.NewReader(msg))
+	if err == nil || !strings.Contains(err.Error(), "no longer usable") || time.Since(start) > time.Second {
+		t.Errorf("second Send after %v: %v", time.Since(start), err)
+	}
+	if n := len(f.Messages()); n != 0 {
+		t.Errorf("%d delivered", n)
+	}
+}

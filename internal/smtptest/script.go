@@ -134,9 +134,9 @@ func (f *Fake) serve(c net.Conn, o FakeOptions) {
 	n := 0
 	var held []string
 	closed, hung := false, false
-	reply := func(cmd, def string, flush bool) {
+	reply := func(cmd, def string, flush bool) string {
 		if closed {
-			return
+			return ""
 		}
 		n++
 		text := def
@@ -150,13 +150,13 @@ func (f *Fake) serve(c net.Conn, o FakeOptions) {
 			closed = true
 			w.Flush()
 			c.Close()
-			return
+			return ""
 		case text == "HANG":
 			hung = true
 		}
 		if hung {
 			// Read on, take nothing, answer nothing: a stuck server.
-			return
+			return ""
 		}
 		held = append(held, text)
 		if flush || !o.Hold || strings.HasPrefix(text, "421") {
@@ -170,6 +170,7 @@ func (f *Fake) serve(c net.Conn, o FakeOptions) {
 			closed = true
 			c.Close()
 		}
+		return text
 	}
 	var cur Message
 	inTx := false
@@ -226,11 +227,11 @@ func (f *Fake) serve(c net.Conn, o FakeOptions) {
 			if !ok {
 				def = "554 5.5.1 no valid recipients"
 			}
-			if !ok || !f.lastOK(o, n+1, line) {
-				reply(line, def, true)
+			// A 354 (even one the hook forces where a server should
+			// refuse) puts the server in data mode.
+			if text := reply(line, def, true); !strings.HasPrefix(text, "354") {
 				continue
 			}
-			reply(line, def, true)
 			var data []byte
 			for {
 				l, err := r.ReadString('\n')
@@ -280,7 +281,7 @@ func (f *Fake) lastOK(o FakeOptions, n int, cmd string) bool {
 	return s == "" || s[0] == '2' || s[0] == '3'
 }
 
-func (f *Fake) finish(o FakeOptions, n int, cmd string, cur *Message, inTx, hung *bool, reply func(string, string, bool)) {
+func (f *Fake) finish(o FakeOptions, n int, cmd string, cur *Message, inTx, hung *bool, reply func(string, string, bool) string) {
 	if f.lastOK(o, n, cmd) && !*hung {
 		f.mu.Lock()
 		f.msgs = append(f.msgs, *cur)
