@@ -325,11 +325,14 @@ func (c *Client) Stream(next func() *Job) error {
 	c.taken = 0
 	for c.broken == nil {
 		if len(c.pending) == 0 && c.replies.len() > 0 {
-			// A reply nobody asked for: the dialogue is out of step.
+			// The connection failed while idle, or a reply nobody asked
+			// for arrived (a 421 before closing, or a server out of
+			// step): either way the session is over.
 			r, _ := c.replies.pop()
-			e := &Error{Op: "mail", Host: c.hostport, Kind: KindProtocol, Temporary: true, Code: r.code, Msg: r.msg, Err: r.err}
-			if r.err == nil {
-				e.Err = errors.New("a reply that answers no command")
+			e := &Error{Op: "mail", Host: c.hostport, Kind: KindProtocol, Temporary: true, Code: r.code, Msg: r.msg,
+				Err: errors.New("a reply that answers no command")}
+			if r.err != nil {
+				e = classify("mail", c.hostport, r.err)
 			}
 			c.drop(e)
 			break

@@ -517,3 +517,29 @@ func TestMisbehaving354(t *testing.T) {
 		t.Errorf("%d delivered", n)
 	}
 }
+
+// TestIdleClose: the server says 421 and closes while the session is
+// idle between transactions (an idle timeout); the next Send fails as a
+// temporary error and delivers nothing, never reporting success.
+func TestIdleClose(t *testing.T) {
+	closed := make(chan struct{})
+	addr := smtptest.Script(t, func(c net.Conn) {
+		r := bufio.NewReader(c)
+		io.WriteString(c, "220 idle\r\n")
+		r.ReadString('\n')
+		io.WriteString(c, "250-idle\r\n250 PIPELINING\r\n")
+		io.WriteString(c, "421 4.4.2 idle timeout\r\n")
+		c.Close()
+		close(closed)
+	})
+	o := scriptOptions(t, addr)
+	o.TLS, o.Username, o.Password = send.NoTLS, "", nil
+	c := dial(t, o)
+	<-closed
+	// The reader may not have seen the close yet: either way Send fails.
+	res, err := c.Send(envAB, strings.NewReader(msg))
+	e := wantKind(t, err, asError(t, err).Kind, true)
+	if res != nil || e.Kind == send.KindReply && e.Code != 421 {
+		t.Errorf("Result %v, error %v", res, err)
+	}
+}

@@ -387,6 +387,12 @@ func (c *Client) Send(env *Envelope, msg io.Reader) (*Result, error) {
 		took = true
 		return &Job{Env: env, Msg: msg, Done: func(r *Result, e error) { res, err = r, e }}
 	})
+	if !took {
+		// The session ended before the transaction could start (the
+		// server closed it while idle).
+		return nil, &Error{Op: "mail", Host: c.hostport, Kind: KindNetwork, Temporary: true, Err: c.broken,
+			text: fmt.Sprintf("send: connection to %s is no longer usable: %v", c.hostport, c.broken)}
+	}
 	return res, err
 }
 
