@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -541,5 +542,34 @@ func TestIdleClose(t *testing.T) {
 	e := wantKind(t, err, asError(t, err).Kind, true)
 	if res != nil || e.Kind == send.KindReply && e.Code != 421 {
 		t.Errorf("Result %v, error %v", res, err)
+	}
+}
+
+// TestQuitDoesNotWait: Close sends QUIT and closes without waiting for
+// the 221 (issue 13 item 5): a server that never answers QUIT costs
+// nothing.
+func TestQuitDoesNotWait(t *testing.T) {
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING", "CHUNKING"}, Reply: func(n int, cmd string) string {
+		if cmd == "QUIT" {
+			return "HANG"
+		}
+		return ""
+	}})
+	c := fakeClient(t, f, 5*time.Second)
+	if _, err := c.Send(envAB, strings.NewReader(msg)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	c.Close()
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Close took %v", d)
+	}
+	// The QUIT was sent all the same.
+	deadline := time.Now().Add(5 * time.Second)
+	for !slices.Contains(f.Commands(), "QUIT") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no QUIT: %q", f.Commands())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

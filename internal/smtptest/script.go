@@ -265,6 +265,11 @@ func (f *Fake) serve(c net.Conn, o FakeOptions) {
 			f.finish(o, n+1, line, &cur, &inTx, &hung, reply)
 		case "QUIT":
 			reply(line, "221 bye", true)
+			if hung {
+				// Stuck: the connection stays open until the client
+				// closes it.
+				io.Copy(io.Discard, r)
+			}
 			return
 		default:
 			reply(line, "502 5.5.2 unknown command", true)
