@@ -1,8 +1,13 @@
 package queue
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,4 +55,31 @@ func TestFlushPipelinedAuthRefused(t *testing.T) {
 	}
 	s.WaitMessages(t, 3)
 	wantFiles(t, q)
+}
+
+// A server that ends every session right after EHLO (an unsolicited 421)
+// defers the messages once instead of being redialled forever.
+func TestFlushSessionEndsAtOnce(t *testing.T) {
+	var dials atomic.Int32
+	addr := smtptest.Script(t, func(c net.Conn) {
+		r := bufio.NewReader(c)
+		io.WriteString(c, "220 x\r\n")
+		r.ReadString('\n')
+		io.WriteString(c, "250-x\r\n250 PIPELINING\r\n421 4.3.2 going away\r\n")
+		c.Close()
+	})
+	host, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	dial := func(ctx context.Context, acct string) (*send.Client, error) {
+		dials.Add(1)
+		return send.Dial(ctx, send.Options{Host: host, Port: p, TLS: send.NoTLS, Timeout: 5 * time.Second})
+	}
+	q := testQueue(t)
+	commitN(t, q, 3, "", "a@example.com")
+	rep, err := q.Flush(context.Background(), dial, false)
+	// Whether the 421 is seen before the first MAIL or as its reply, each
+	// message is tried once and deferred, with a bounded number of dials.
+	if err != nil || rep.Tried != 3 || rep.Deferred != 3 || rep.Sent != 0 || dials.Load() > 4 {
+		t.Fatalf("flush: %+v, %v; %d dials", rep, err, dials.Load())
+	}
 }

@@ -238,7 +238,7 @@ func (c *Client) start(ctx context.Context, raw net.Conn, cfg *tls.Config) error
 	default:
 		c.wire = &wireConn{Conn: raw, tr: tr}
 	}
-	c.bw = bufio.NewWriterSize(&deadlineWriter{w: c.wire, conn: c.wire, timeout: o.Timeout}, 64<<10)
+	c.bw = bufio.NewWriterSize(&deadlineWriter{w: c.wire, conn: c.wire, timeout: o.Timeout}, 8<<10)
 	c.startReader(c.wire)
 
 	if o.TLS != StartTLS {
