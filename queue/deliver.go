@@ -342,11 +342,13 @@ func (q *Queue) flushAccount(ctx context.Context, dial Dialer, acct string, entr
 			sessErr   error
 			sessEntry *Entry
 			again     []*Entry // unanswered when another's failure ended the session
+			taken     int
 		)
 		next := func() *send.Job {
 			for len(work) > 0 && sessErr == nil && ctx.Err() == nil {
 				e := work[0]
 				work = work[1:]
+				taken++
 				q.syncRemovals(rep, false)
 				at := q.startAttempt(e)
 				at.host = c.Host()
@@ -397,6 +399,15 @@ func (q *Queue) flushAccount(ctx context.Context, dial Dialer, acct string, entr
 			return
 		}
 		work = append(again, work...)
+		if err != nil && taken == 0 {
+			// The session broke before it carried anything (the server
+			// closed it at once): like a dial that failed, and no
+			// endless redialling.
+			c.Close()
+			c = nil
+			q.deferAll(acct, work, err, rep, true)
+			return
+		}
 		if err != nil {
 			c.Close()
 			c = nil
