@@ -56,6 +56,14 @@ func TestPostfixInterop(t *testing.T) {
 		return msgs
 	}
 
+	t.Cleanup(func() {
+		// Postfix's smtpd names clients that pipeline where RFC 2920
+		// does not allow it.
+		if log := pf.Log(); strings.Contains(log, "improper command pipelining") {
+			t.Errorf("Postfix saw improper pipelining:\n%s", tail(log, 40))
+		}
+	})
+
 	t.Run("single send, AUTH PLAIN pipelined, BDAT", func(t *testing.T) {
 		msg := "From: Sender <sender@example.com>\r\nTo: one@example.net\r\nSubject: single\r\n" +
 			"Date: Mon, 30 Nov 2026 09:00:00 +0000\r\nMessage-ID: <single@example.com>\r\n\r\nHello through Postfix.\r\n"
@@ -139,6 +147,15 @@ func TestPostfixInterop(t *testing.T) {
 		}
 		if n := strings.Count(pf.Log(), ": connect from") - before; n != 1 {
 			t.Errorf("%d connections to Postfix for the flush, want 1", n)
+		}
+		// Postfix sums up each session's commands, e.g. "ehlo=2
+		// starttls=1 auth=1 mail=200 rcpt=200 bdat=200 rset=199 quit=1".
+		lines := strings.Split(strings.TrimSpace(pf.Log()), "\n")
+		for i := len(lines) - 1; i >= 0; i-- {
+			if strings.Contains(lines[i], "disconnect from") {
+				t.Log(lines[i])
+				break
+			}
 		}
 		got := map[string]int{}
 		for _, m := range arrived(t, 200) {

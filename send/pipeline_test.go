@@ -170,6 +170,21 @@ func TestLockStepWithoutPipelining(t *testing.T) {
 		t.Errorf("commands:\n%s", cmds)
 	}
 
+	// CHUNKING without PIPELINING: BDAT, each command answered first.
+	f = smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"CHUNKING"}})
+	c = fakeClient(t, f, 5*time.Second)
+	for k, err := range streamN(t, c, 3) {
+		if err != nil {
+			t.Errorf("CHUNKING job %d: %v", k, err)
+		}
+	}
+	if n, early := len(f.Messages()), f.Early(); n != 3 || early != 0 {
+		t.Errorf("CHUNKING only: %d messages, %d commands pipelined", n, early)
+	}
+	if cmds := strings.Join(f.Commands(), "\n"); !strings.Contains(cmds, "BDAT") || strings.Contains(cmds, "\nDATA") {
+		t.Errorf("commands:\n%s", cmds)
+	}
+
 	// The same with go-smtp's server, its extensions hidden.
 	s := smtptest.Start(t, smtptest.Options{Mode: "none", NoPipelining: true, NoChunking: true})
 	var tr bytes.Buffer
