@@ -199,6 +199,9 @@ func (m *mailer) dial(ctx context.Context, account string) (*send.Client, error)
 		return nil, err
 	}
 	opts := sendOptions(acct)
+	// AUTH PLAIN rides with the first transaction (RFC 4954 §4); its
+	// failure comes back from Send as Dial's would have.
+	opts.PipelineAuth = true
 	if m.verbose {
 		opts.Verbose = m.a.stderr
 	}

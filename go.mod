@@ -8,7 +8,7 @@ require (
 	github.com/alecthomas/kong v1.17.0 // command line from one struct model, also the source of completions and the man page
 	github.com/creack/pty v1.1.24 // tests only: terminal-only behaviour (progress bar, wizard) under a pseudo-terminal
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6 // SASL framing and PLAIN for the SMTP client; the test server's mechanisms
-	github.com/emersion/go-smtp v0.25.1 // ESMTP client (SMTPUTF8, DSN, SIZE, timeouts; net/smtp has none) and the loopback test server
+	github.com/emersion/go-smtp v0.25.1 // SMTP reply errors for the client send/ writes by hand (go-smtp's client can't pipeline) and the loopback test server
 	github.com/muesli/mango v0.2.0 // man page generated from the kong model
 	github.com/muesli/roff v0.1.0 // roff output for mango
 	github.com/rogpeppe/go-internal v1.16.0 // tests only: testscript CLI stories

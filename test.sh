@@ -30,9 +30,22 @@ command -v make >/dev/null || need+=(make)
 # systemd-creds, for root's encrypted password (issue 16; the tests use a
 # host key and credstore of their own, never the machine's).
 command -v systemd-creds >/dev/null || need+=(systemd)
+# For the Postfix interop test (issue 13): Postfix with Cyrus SASL. The
+# package is installed with debconf's "No configuration": the system
+# instance gets no main.cf and is never started; the test runs a private
+# instance of its own (own config, queue and ports) and stops it.
+postfix_pkgs=()
+command -v postfix >/dev/null || postfix_pkgs+=(postfix)
+command -v saslpasswd2 >/dev/null || postfix_pkgs+=(sasl2-bin)
+compgen -G "/usr/lib/*/sasl2/libplain.so*" >/dev/null || postfix_pkgs+=(libsasl2-modules)
+compgen -G "/usr/lib/*/sasl2/libsasldb.so*" >/dev/null || postfix_pkgs+=(libsasl2-modules-db)
+need+=("${postfix_pkgs[@]}")
 if [ ${#need[@]} -gt 0 ]; then
 	echo "test.sh: installing ${need[*]}" >&2
 	sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+	if [[ " ${need[*]} " == *" postfix "* ]]; then
+		echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
+	fi
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi

@@ -111,6 +111,14 @@ var Examples = []Item{
 	{"source <(outbox completion bash)", "Tab completion in the current bash."},
 }
 
+// Protocol is the PROTOCOL section: what outbox does on the wire.
+var Protocol = []string{
+	"outbox speaks ESMTP (RFC 5321) with STARTTLS (RFC 3207) or implicit TLS (RFC 8314), AUTH (RFC 4954), SIZE, 8BITMIME, SMTPUTF8 and DSN, using what the server offers after TLS.",
+	"With PIPELINING (RFC 2920), MAIL, every RCPT and DATA go in one group and the message follows the 354; a queue flush sends the next message's commands with the end of the previous one. AUTH PLAIN leads the first group (RFC 4954 §4); XOAUTH2 and OAUTHBEARER go alone.",
+	"With CHUNKING (RFC 3030) the message goes as BDAT <n> LAST, unchanged and without dot-stuffing; with PIPELINING as well, a flush sends up to 16 messages ahead of their replies. A message leaves the queue only when its own replies have arrived; if the connection breaks, every unconfirmed message stays queued (the server may have taken up to 16 of them: they can arrive twice).",
+	"Without these extensions each command waits for its reply. Results and exit status are the same either way. QUIT is sent and the connection closed without waiting for the 221.",
+}
+
 // Security is the short SECURITY section (SPEC §3).
 var Security = []string{
 	"TLS certificates are verified; with tls = \"starttls\" a server that does not offer STARTTLS is refused, never used in plaintext. TLS 1.2 is the minimum. AUTH is never sent over an unencrypted connection.",

@@ -156,6 +156,14 @@ func (p *page) build(app *kong.Application) {
 		p.Text(ex.Text)
 	}
 
+	p.Section("Protocol")
+	for i, s := range Protocol {
+		if i > 0 {
+			p.Paragraph()
+		}
+		p.Text(s)
+	}
+
 	p.Section("Security")
 	for i, s := range Security {
 		if i > 0 {

@@ -211,11 +211,11 @@ func (q *Queue) firstAttempt(ctx context.Context, d *Draft, e *Entry, dial Diale
 // Flush tries the queued messages (with due, only those whose backoff has
 // passed) under the queue lock, so that two flushers never send one
 // message twice. Messages go out over one connection per account, one
-// transaction after the other, with RSET (RFC 5321 §4.1.1.5) only after a
-// transaction that failed. PIPELINING (RFC 2920) is not used: go-smtp's
-// client waits for each reply, so a message costs four round trips (MAIL,
-// RCPT, DATA, final dot); on a reused connection that is far below what a
-// new connection with TLS and AUTH costs, which is what matters most.
+// transaction after the other, with RSET (RFC 5321 §4.1.1.5) only when the
+// server may still hold a failed transaction. When the server offers
+// PIPELINING (RFC 2920) the transactions stream: with CHUNKING (RFC 3030)
+// up to 16 messages go out ahead of their replies; with PIPELINING alone
+// the next transaction's commands ride with the previous message's end.
 //
 // Without due, Flush waits for a running flush to finish (as long as ctx
 // allows). With due — the automatic flush after a send, or a timer — it
@@ -232,11 +232,13 @@ func (q *Queue) firstAttempt(ctx context.Context, d *Draft, e *Entry, dial Diale
 // than a day go.
 //
 // The one duplicate window: a message is removed from the queue (or a
-// recipient marked sent) only after the server's 250 to its DATA (RFC
-// 5321 §4.1.1.4). If outbox dies after that 250 but before the entry is
-// updated on disk, the next flush sends the message to those recipients
-// again, once. No client can close this window (RFC 1047 describes it):
-// the server's reply and the local write can't be one atomic step.
+// recipient marked sent) only after the server's 250 to its DATA or BDAT
+// LAST (RFC 5321 §4.1.1.4, RFC 3030 §2). If outbox dies after that 250
+// but before the entry is updated on disk, or the connection breaks after
+// the message went out but before its 250 arrived (for up to 16 messages
+// in flight at once), the next flush sends those messages again, once.
+// No client can close this window (RFC 1047 describes it): the server's
+// reply and the local write can't be one atomic step.
 //
 // The returned error is for the flush as a whole (lock, directory
 // unreadable, ctx cancelled); per-message trouble is in the report.
@@ -310,88 +312,138 @@ func (q *Queue) flush(ctx context.Context, dial Dialer, due bool, acct string, c
 }
 
 // flushAccount sends entries over one session: c when it is not nil (a
-// session that already carried a transaction), else a new one.
+// session that already carried a transaction), else a new one. The
+// entries stream (send.Client.Stream): with PIPELINING and CHUNKING the
+// next transactions go out while earlier replies are still on their way,
+// and each entry's state changes only when its own replies are in. A
+// session that breaks leaves every entry whose replies did not come
+// pending (deferred); the entries not yet started go over a new session.
 func (q *Queue) flushAccount(ctx context.Context, dial Dialer, acct string, entries []*Entry, rep *FlushReport, c *send.Client) {
 	defer func() {
 		if c != nil {
 			c.Close()
 		}
 	}()
-	// clean: the session is between transactions. After DATA's final
-	// reply the server has cleared its state (RFC 5321 §4.1.1.4) and the
-	// next MAIL can follow at once; after anything else, RSET first
-	// (§4.1.1.5). Skipping RSET saves a round trip per message.
-	clean := true
-	for i, e := range entries {
+	work := entries
+	for len(work) > 0 {
 		if ctx.Err() != nil {
 			return
-		}
-		q.syncRemovals(rep, false)
-		at := q.startAttempt(e)
-		if c != nil && !clean {
-			if err := c.Reset(); err != nil {
-				c.Close()
-				c = nil
-			}
 		}
 		if c == nil {
 			var err error
 			c, err = dial(ctx, acct)
 			if err != nil {
 				c = nil
-				name := acct
-				if name == "" {
-					name = "default"
-				}
-				rep.Errors = append(rep.Errors, fmt.Errorf("account %s: %w (%d message(s) deferred)", name, err, len(entries)-i))
-				at.hostFrom(err)
-				for _, e := range entries[i:] {
-					rep.Tried++
-					for j := range e.Rcpts {
-						if e.Rcpts[j].State == StatePending {
-							e.Rcpts[j].Error = oneLine(err)
-						}
-					}
-					a := *at
-					a.rcpts = len(e.PendingAddrs())
-					q.settle(e, err, nil, rep, false, &a)
-				}
+				q.deferAll(acct, work, err, rep, true)
 				return
 			}
 		}
-		at.host = c.Host()
-		rep.Tried++
-		ok, sent := q.flushOne(c, e, rep, at)
-		clean = sent
-		if !ok {
+		var (
+			sessErr   error
+			sessEntry *Entry
+			again     []*Entry // unanswered when another's failure ended the session
+			taken     int
+		)
+		next := func() *send.Job {
+			for len(work) > 0 && sessErr == nil && ctx.Err() == nil {
+				e := work[0]
+				work = work[1:]
+				taken++
+				q.syncRemovals(rep, false)
+				at := q.startAttempt(e)
+				at.host = c.Host()
+				rep.Tried++
+				if len(e.PendingAddrs()) == 0 {
+					// Left by an interrupted settle: nothing to send, only to file.
+					_, permErr, _ := outcome(e, nil)
+					q.settle(e, nil, permErr, rep, true, nil)
+					continue
+				}
+				f, err := os.Open(q.path(newDir, e.ID+".eml"))
+				if err != nil {
+					rep.Errors = append(rep.Errors, &Error{Op: "read", ID: e.ID, Dir: q.Dir, Err: err})
+					continue
+				}
+				env, body := q.prepare(c, e, f)
+				return &send.Job{Env: env, Msg: body, Done: func(res *send.Result, txErr error) {
+					f.Close()
+					switch {
+					case sessionFailed(txErr):
+						// AUTH sent with this transaction (RFC 4954 §4)
+						// failed: the session never was usable, as if
+						// the dial had failed.
+						sessErr, sessEntry = txErr, e
+						rep.Tried--
+						return
+					case errors.Is(txErr, send.ErrNoReply):
+						// Not answered at all: another transaction's
+						// failure ended the session. Nothing changes;
+						// it goes over the next session.
+						again = append(again, e)
+						rep.Tried--
+						return
+					}
+					record(e, res, txErr)
+					_, permErr, tempErr := outcome(e, txErr)
+					q.settle(e, tempErr, permErr, rep, true, at)
+				}}
+			}
+			return nil
+		}
+		err := c.Stream(next)
+		if sessErr != nil {
+			c.Close()
+			c = nil
+			rest := append(append([]*Entry{sessEntry}, again...), work...)
+			q.deferAll(acct, rest, sessErr, rep, true)
+			return
+		}
+		work = append(again, work...)
+		if err != nil && taken == 0 {
+			// The session broke before it carried anything (the server
+			// closed it at once): like a dial that failed, and no
+			// endless redialling.
+			c.Close()
+			c = nil
+			q.deferAll(acct, work, err, rep, true)
+			return
+		}
+		if err != nil {
 			c.Close()
 			c = nil
 		}
 	}
 }
 
-// flushOne sends one entry over c and records the result. It reports
-// whether the connection is still usable, and whether a transaction ended
-// with DATA accepted (so that no RSET is needed before the next).
-func (q *Queue) flushOne(c *send.Client, e *Entry, rep *FlushReport, at *attempt) (usable, sent bool) {
-	if len(e.PendingAddrs()) == 0 {
-		// Left by an interrupted settle: nothing to send, only to file.
-		_, permErr, _ := outcome(e, nil)
-		q.settle(e, nil, permErr, rep, true, nil)
-		return true, false
+// sessionFailed reports whether a transaction's error is the session's:
+// AUTH, which rides with the first transaction when pipelined.
+func sessionFailed(err error) bool {
+	var se *send.Error
+	return errors.As(err, &se) && se.Op == "auth"
+}
+
+// deferAll gives every entry one attempt that failed with the session's
+// error err (a dial that failed, or AUTH refused): deferred with backoff,
+// not tried one by one. tried: count them in rep.Tried.
+func (q *Queue) deferAll(acct string, entries []*Entry, err error, rep *FlushReport, tried bool) {
+	name := acct
+	if name == "" {
+		name = "default"
 	}
-	f, err := os.Open(q.path(newDir, e.ID+".eml"))
-	if err != nil {
-		rep.Errors = append(rep.Errors, &Error{Op: "read", ID: e.ID, Dir: q.Dir, Err: err})
-		return true, false
+	rep.Errors = append(rep.Errors, fmt.Errorf("account %s: %w (%d message(s) deferred)", name, err, len(entries)))
+	for _, e := range entries {
+		at := q.startAttempt(e)
+		at.hostFrom(err)
+		if tried {
+			rep.Tried++
+		}
+		for j := range e.Rcpts {
+			if e.Rcpts[j].State == StatePending {
+				e.Rcpts[j].Error = oneLine(err)
+			}
+		}
+		q.settle(e, err, nil, rep, false, at)
 	}
-	env, body := q.prepare(c, e, f)
-	res, txErr := c.Send(env, body)
-	f.Close()
-	record(e, res, txErr)
-	_, permErr, tempErr := outcome(e, txErr)
-	q.settle(e, tempErr, permErr, rep, true, at)
-	return txErr == nil || connUsable(txErr), txErr == nil
 }
 
 // syncInterval bounds how long the removal of a delivered message may

@@ -3,6 +3,7 @@ package send
 import (
 	"crypto/hmac"
 	"crypto/md5"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -141,6 +142,8 @@ func (a *xoauth2Client) Next(challenge []byte) ([]byte, error) {
 
 // authenticate runs AUTH with mech. The password is fetched only now, when
 // it is certain to be sent, and only over TLS (checked by the caller).
+// AUTH PLAIN with PipelineAuth on a server that offers PIPELINING is
+// prepared here and sent with the first transaction (see Stream).
 func (c *Client) authenticate(mech string) error {
 	secret, err := c.opts.Password()
 	if err != nil {
@@ -151,14 +154,67 @@ func (c *Client) authenticate(mech string) error {
 		// the user and host, and every source it tried: say it once.
 		return &Error{Op: "auth", Host: c.hostport, Kind: KindConfig, Err: err, text: err.Error()}
 	}
+	if mech == "PLAIN" && c.pipelining && c.opts.PipelineAuth {
+		// RFC 4954 §4: a mechanism that completes in one round trip
+		// (PLAIN with its initial response) may be pipelined. XOAUTH2
+		// and OAUTHBEARER answer a failure with a 334 challenge that
+		// needs a reply, so they stay last in their group (lock-step).
+		c.authLine = plainAuthLine(c.opts.Username, secret)
+		return nil
+	}
 	client := oauthSASL(mech, &c.opts, secret)
 	if client == nil {
 		client = saslClient(mech, c.opts.Username, secret)
 	}
-	err = c.smtp.Auth(client)
-	if err == nil {
-		return nil
+	if err := c.sasl(client); err != nil {
+		return c.authFailure(mech, err)
 	}
+	return nil
+}
+
+// sasl runs a SASL exchange in lock-step (RFC 4954 §4), as go-smtp's
+// Client.Auth did: AUTH with the initial response ("=" for an empty one),
+// then one line per 334 challenge; "*" cancels when the mechanism can't
+// answer.
+func (c *Client) sasl(a sasl.Client) error {
+	mech, resp, err := a.Start()
+	if err != nil {
+		return err
+	}
+	line := "AUTH " + mech
+	if len(resp) > 0 {
+		line += " " + base64.StdEncoding.EncodeToString(resp)
+	} else if resp != nil {
+		line += " ="
+	}
+	for {
+		code, msg, e := c.do("auth", line)
+		if e != nil {
+			return e
+		}
+		switch code {
+		case 235:
+			return nil
+		case 334:
+		default:
+			return c.replyError("auth", code, msg)
+		}
+		challenge, err := base64.StdEncoding.DecodeString(msg)
+		if err == nil {
+			resp, err = a.Next(challenge)
+		}
+		if err != nil {
+			// Cancel the exchange (RFC 4954 §4); the server's reply to
+			// "*" (501) does not change the outcome.
+			c.do("auth", "*")
+			return err
+		}
+		line = base64.StdEncoding.EncodeToString(resp)
+	}
+}
+
+// authFailure words an AUTH failure for people.
+func (c *Client) authFailure(mech string, err error) *Error {
 	e := classify("auth", c.hostport, err)
 	var smtpErr *smtp.SMTPError
 	switch {
@@ -170,12 +226,23 @@ func (c *Client) authenticate(mech string) error {
 			hint = " (check the username and password)"
 		}
 		e.text = fmt.Sprintf("send: authentication as %q failed at %s: %s%s", c.opts.Username, c.hostport, e.reply(), hint)
-	case e.Kind == KindProtocol && !errors.As(err, &smtpErr):
-		// A SASL client error (unexpected challenge): go-smtp has already
-		// cancelled the exchange with "*".
+	case e.Kind == KindAuth && e.Code != 0:
+		hint := authHint(mech, e)
+		if hint == "" && e.Code == 535 {
+			hint = " (check the username and password)"
+		}
+		e.text = fmt.Sprintf("send: authentication as %q failed at %s: %s%s", c.opts.Username, c.hostport, e.reply(), hint)
+	case e.Kind == KindProtocol && !errors.As(err, &smtpErr) && e.Code == 0 && !isNetErr(err):
+		// A SASL client error (unexpected challenge): the exchange has
+		// been cancelled with "*".
 		e.Kind = KindAuth
 		e.Temporary = false
 		e.text = fmt.Sprintf("send: AUTH %s with %s failed: %v", mech, c.hostport, err)
 	}
 	return e
+}
+
+func isNetErr(err error) bool {
+	var e *Error
+	return errors.As(err, &e)
 }

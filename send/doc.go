@@ -1,7 +1,9 @@
 // Package send runs one ESMTP session (RFC 5321) with the smarthost:
 // connect, STARTTLS (RFC 3207) or implicit TLS (RFC 8314), AUTH (RFC 4954),
-// then transactions of MAIL, RCPT and DATA with SIZE (RFC 1870), 8BITMIME
-// (RFC 6152), SMTPUTF8 (RFC 6531) and DSN (RFC 3461) parameters.
+// then transactions of MAIL, RCPT and DATA or BDAT (CHUNKING, RFC 3030)
+// with SIZE (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531) and DSN
+// (RFC 3461) parameters, pipelined when the server offers PIPELINING
+// (RFC 2920; see pipeline.go, written by hand).
 //
 // It fails closed (SPEC §3): no plaintext fallback when STARTTLS is missing
 // or refused, verified certificates, no password over an unencrypted

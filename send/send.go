@@ -1,7 +1,7 @@
 package send
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -14,8 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/outboxmail/outbox/internal/crlf"
 )
@@ -59,7 +57,12 @@ type Options struct {
 	// Verbose, when set, receives the SMTP dialogue with AUTH payloads
 	// redacted and the message body summarised.
 	Verbose io.Writer
-	RootCAs *x509.CertPool // tests only: replaces the system roots
+	// PipelineAuth lets AUTH PLAIN ride with the first transaction when
+	// the server offers PIPELINING (RFC 4954 §4), saving a round trip;
+	// Dial then returns before the credentials are checked. For callers
+	// that send; `outbox check` leaves it off to report AUTH itself.
+	PipelineAuth bool
+	RootCAs      *x509.CertPool // tests only: replaces the system roots
 }
 
 // Envelope is one transaction's SMTP envelope (RFC 5321 §2.3.1).
@@ -113,16 +116,32 @@ func (r *Result) Refused() []RcptResult {
 type Client struct {
 	opts     Options
 	hostport string
-	smtp     *smtp.Client
-	wire     *wireConn // the plaintext stream below go-smtp
+	raw      net.Conn  // the TCP connection
+	wire     *wireConn // the plaintext stream (raw, or TLS above it)
 	tlsConn  *tls.Conn
 	ext      map[string]string
 	broken   error // set when the connection can't be used any more
+
+	bw         *bufio.Writer // commands and message bytes, to wire
+	replies    *replyQueue   // filled by the reader goroutine
+	pending    []handler     // one per reply still expected, in order
+	pipelining bool          // PIPELINING offered (RFC 2920)
+	chunking   bool          // CHUNKING offered (RFC 3030)
+	inflight   int           // transactions started and not finished
+	taken      int           // jobs taken by the current Stream call
+	dirty      bool          // the server may hold an open transaction: RSET first
+	authLine   string        // AUTH PLAIN to send with the first transaction
+	chunkBuf   []byte
 }
 
 // Dial connects, reads the greeting, says EHLO, applies the TLS policy
 // (STARTTLS or implicit TLS, certificate checks) and authenticates. The
 // context bounds the whole of Dial; Timeout bounds each step.
+//
+// With Options.PipelineAuth, AUTH PLAIN on a server that offers
+// PIPELINING is not sent here but leads the first transaction's group
+// (RFC 4954 §4): its failure is then Send's (or the first Stream job's)
+// error, with Op "auth", as it would have been Dial's.
 func Dial(ctx context.Context, o Options) (*Client, error) {
 	if o.TLS == "" {
 		o.TLS = StartTLS
@@ -165,12 +184,14 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 		}
 		return nil, e
 	}
+	c.raw = raw
 	// Cancelling ctx interrupts whatever step is waiting.
 	stop := context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 
 	if err := c.start(ctx, raw, cfg); err != nil {
 		raw.Close()
+		c.stopReader()
 		var e *Error
 		if ctx.Err() != nil && errors.As(err, &e) {
 			switch e.Kind {
@@ -199,47 +220,66 @@ func (c *Client) start(ctx context.Context, raw net.Conn, cfg *tls.Config) error
 		return &Error{Op: "ehlo", Host: c.hostport, Kind: KindConfig, text: fmt.Sprintf("send: helo %q is not a host name", helo)}
 	}
 
-	var top net.Conn
 	switch o.TLS {
 	case StartTLS:
 		w := &wireConn{Conn: raw, tr: tr}
-		greeting, err := plainStart(ctx, w, c.hostport, helo, o.Timeout)
-		if err != nil {
+		if _, err := plainStart(ctx, w, c.hostport, helo, o.Timeout); err != nil {
 			return err
 		}
 		if err := c.handshake(ctx, raw, cfg); err != nil {
 			return err
 		}
 		c.wire = &wireConn{Conn: c.tlsConn, tr: tr}
-		top = &greetingConn{Conn: c.wire, pending: []byte(greeting)}
 	case TLS:
 		if err := c.handshake(ctx, raw, cfg); err != nil {
 			return err
 		}
 		c.wire = &wireConn{Conn: c.tlsConn, tr: tr}
-		top = c.wire
 	default:
 		c.wire = &wireConn{Conn: raw, tr: tr}
-		top = c.wire
 	}
+	c.bw = bufio.NewWriterSize(&deadlineWriter{w: c.wire, conn: c.wire, timeout: o.Timeout}, 8<<10)
+	c.startReader(c.wire)
 
-	c.smtp = smtp.NewClient(top)
-	c.smtp.CommandTimeout = o.Timeout
-	c.smtp.SubmissionTimeout = o.DataTimeout
-	c.wire.capture = new(bytes.Buffer)
-	err := c.smtp.Hello(helo)
-	captured := c.wire.capture.Bytes()
-	c.wire.capture = nil
-	if err != nil {
-		op := "ehlo"
-		if c.wire.written == 0 && o.TLS != StartTLS {
-			op = "greeting"
+	if o.TLS != StartTLS {
+		// The greeting (RFC 5321 §4.2); after STARTTLS none comes (RFC
+		// 3207 §4.2: the session restarts with EHLO).
+		var code int
+		var msg string
+		var err *Error
+		c.pending = append(c.pending, handler{"greeting", o.Timeout, func(cd int, m string, e *Error) { code, msg, err = cd, m, e }})
+		c.sync()
+		if err != nil {
+			return err
 		}
-		return classify(op, c.hostport, err)
+		if code != 220 {
+			return c.replyError("greeting", code, msg)
+		}
 	}
 	// After STARTTLS this is the second EHLO, the only list that counts
 	// (RFC 3207 §4.2).
-	c.ext = lastEHLO(captured)
+	code, msg, err := c.do("ehlo", "EHLO "+helo)
+	if err != nil {
+		return err
+	}
+	switch {
+	case code == 250:
+		c.ext = parseEHLO(msg)
+	case code == 500 || code == 502:
+		// RFC 5321 §4.1.1.1: no EHLO, no extensions; HELO then.
+		code, msg, err = c.do("ehlo", "HELO "+helo)
+		if err != nil {
+			return err
+		}
+		if code != 250 {
+			return c.replyError("ehlo", code, msg)
+		}
+		c.ext = map[string]string{}
+	default:
+		return c.replyError("ehlo", code, msg)
+	}
+	_, c.pipelining = c.ext["PIPELINING"]
+	_, c.chunking = c.ext["CHUNKING"]
 
 	mech, e := chooseMech(o, c.ext["AUTH"], c.hostport)
 	if e != nil {
@@ -319,105 +359,41 @@ func (c *Client) Extensions() map[string]string { return maps.Clone(c.ext) }
 func (c *Client) Host() string { return c.hostport }
 
 // Send runs one transaction: MAIL, RCPT for each recipient, and, when at
-// least one was accepted, DATA with msg. msg is streamed: its line endings
+// least one was accepted, the message — with BDAT (RFC 3030) when the
+// server offers CHUNKING, else DATA. msg is streamed: its line endings
 // become CRLF (no bare CR or LF reaches the server: SMTP smuggling, see
-// internal/crlf) and it is dot-stuffed (RFC 5321 §4.5.2; see writeData).
+// internal/crlf); for DATA it is dot-stuffed (RFC 5321 §4.5.2; see
+// writeData). With PIPELINING the commands go in one group (see Stream).
 //
 // err != nil means the transaction failed as a whole (an *Error); the
 // Result may still be non-nil and then holds the recipients' replies seen
-// so far. If reading msg fails, the connection is dropped before the final
-// "." so that no truncated message is delivered, and the read error is
-// returned wrapped, not as an *Error.
+// so far. If reading msg fails, the connection is dropped before the end
+// of the message so that no truncated message is delivered, and the read
+// error is returned wrapped, not as an *Error.
 func (c *Client) Send(env *Envelope, msg io.Reader) (*Result, error) {
 	if c.broken != nil {
 		return nil, &Error{Op: "mail", Host: c.hostport, Kind: KindNetwork, Temporary: true, Err: c.broken,
 			text: fmt.Sprintf("send: connection to %s is no longer usable: %v", c.hostport, c.broken)}
 	}
-	if err := c.checkEnvelope(env); err != nil {
-		return nil, err
-	}
-	mailOpts := &smtp.MailOptions{Size: env.Size, UTF8: env.SMTPUTF8}
-	var rcptOpts *smtp.RcptOptions
-	if _, ok := c.ext["DSN"]; ok {
-		// RFC 3461 §4: the parameters only when the server offers DSN;
-		// otherwise the server's defaults apply (failure notices).
-		mailOpts.Return = smtp.DSNReturn(strings.ToUpper(env.Ret))
-		mailOpts.EnvelopeID = env.EnvID
-		if len(env.Notify) > 0 {
-			rcptOpts = &smtp.RcptOptions{}
-			for _, n := range env.Notify {
-				rcptOpts.Notify = append(rcptOpts.Notify, smtp.DSNNotify(strings.ToUpper(n)))
-			}
+	var (
+		res  *Result
+		err  error
+		took bool
+	)
+	c.Stream(func() *Job {
+		if took {
+			return nil
 		}
+		took = true
+		return &Job{Env: env, Msg: msg, Done: func(r *Result, e error) { res, err = r, e }}
+	})
+	if !took {
+		// The session ended before the transaction could start (the
+		// server closed it while idle).
+		return nil, &Error{Op: "mail", Host: c.hostport, Kind: KindNetwork, Temporary: true, Err: c.broken,
+			text: fmt.Sprintf("send: connection to %s is no longer usable: %v", c.hostport, c.broken)}
 	}
-	if err := c.smtp.Mail(env.From, mailOpts); err != nil {
-		return nil, c.fail(classify("mail", c.hostport, err))
-	}
-
-	res := &Result{Rcpts: make([]RcptResult, 0, len(env.To))}
-	accepted := 0
-	allTemp := true
-	var first *Error
-	for _, to := range env.To {
-		err := c.smtp.Rcpt(to, rcptOpts)
-		if err == nil {
-			res.Rcpts = append(res.Rcpts, RcptResult{Addr: to})
-			accepted++
-			continue
-		}
-		e := classify("rcpt", c.hostport, err)
-		e.Rcpt = to
-		if e.Kind != KindReply || e.Code == 421 {
-			// Connection lost, or 421 "closing" (RFC 5321 §3.8): the
-			// transaction is over, not just this recipient.
-			return res, c.fail(e)
-		}
-		res.Rcpts = append(res.Rcpts, RcptResult{Addr: to, Err: e})
-		allTemp = allTemp && e.Temporary
-		if first == nil {
-			first = e
-		}
-	}
-	if accepted == 0 {
-		// Leave the connection ready for the next transaction.
-		c.smtp.Reset()
-		all := *first
-		all.Temporary = allTemp
-		all.text = ""
-		if len(env.To) > 1 {
-			all.text = fmt.Sprintf("send: all %d recipients refused by %s; first: <%s> %s", len(env.To), c.hostport, first.Rcpt, first.reply())
-		}
-		return res, &all
-	}
-
-	dc, err := c.smtp.Data()
-	if err != nil {
-		return res, c.fail(classify("data", c.hostport, err))
-	}
-	cw := crlf.NewDotWriter(&deadlineWriter{w: c.wire, conn: c.wire, timeout: c.opts.Timeout})
-	if err := writeData(cw, msg); err != nil {
-		var we *writeError
-		if errors.As(err, &we) {
-			return res, c.fail(classify("data", c.hostport, we.err))
-		}
-		// Never send the final "." after a partial message.
-		c.drop(err)
-		return res, fmt.Errorf("send: reading the message: %w", err)
-	}
-	// The final flush of "\r\n.\r\n" happens inside CloseWithResponse
-	// before it sets its own deadline.
-	c.wire.SetWriteDeadline(time.Now().Add(c.opts.Timeout))
-	resp, err := dc.CloseWithResponse()
-	if err != nil {
-		e := classify("data", c.hostport, err)
-		if e.Kind == KindTimeout || e.Kind == KindNetwork {
-			// The whole message was sent: the server may have taken it.
-			e.text = fmt.Sprintf("send: %s did not confirm the message (%s); it may have been delivered anyway", c.hostport, netCause(err))
-		}
-		return res, c.fail(e)
-	}
-	res.Reply = oneLine(resp.StatusText)
-	return res, nil
+	return res, err
 }
 
 // checkEnvelope refuses, before MAIL, what the server has said it can't
@@ -497,7 +473,17 @@ func (c *Client) drop(err error) {
 	if c.broken == nil {
 		c.broken = err
 	}
-	c.smtp.Close()
+	c.raw.Close()
+	c.stopReader()
+}
+
+// stopReader waits for the reader goroutine, after the connection was
+// closed, so that nothing reaches the transcript after Close or a failed
+// Dial returns, and every reply that arrived before is queued.
+func (c *Client) stopReader() {
+	if c.replies != nil {
+		<-c.replies.done
+	}
 }
 
 // Reset sends RSET (RFC 5321 §4.1.1.5) to start a fresh transaction on the
@@ -506,41 +492,49 @@ func (c *Client) Reset() error {
 	if c.broken != nil {
 		return &Error{Op: "rset", Host: c.hostport, Kind: KindNetwork, Temporary: true, Err: c.broken}
 	}
-	if err := c.smtp.Reset(); err != nil {
-		return c.fail(classify("rset", c.hostport, err))
+	c.sync()
+	code, msg, err := c.do("rset", "RSET")
+	if err == nil && code != 250 {
+		err = c.fail(c.replyError("rset", code, msg))
 	}
+	if err != nil {
+		return err
+	}
+	c.dirty = false
 	return nil
 }
 
-// Close says QUIT (best effort, bounded by Timeout) and closes the
-// connection.
+// Close says QUIT and closes the connection. It does not wait for the
+// 221 (RFC 5321 §4.1.1.10): every outcome is known by then, and waiting
+// would cost a round trip for nothing.
 func (c *Client) Close() error {
 	if c.broken != nil {
 		return nil
 	}
-	c.broken = net.ErrClosed
-	if err := c.smtp.Quit(); err != nil {
-		c.smtp.Close()
+	c.sync()
+	if c.broken != nil {
+		return nil
 	}
+	c.cmd("QUIT")
+	c.flush()
+	c.broken = net.ErrClosed
+	if c.tlsConn != nil {
+		// close_notify, bounded: crypto/tls gives it 5 seconds.
+		c.tlsConn.SetWriteDeadline(time.Now().Add(time.Second))
+		c.tlsConn.Close()
+	}
+	c.raw.Close()
+	c.stopReader()
 	return nil
 }
 
-// writeData streams msg into an open DATA command (the 354 reply has been
-// read), normalised and dot-stuffed (RFC 5321 §4.5.2) by cw, which writes
-// straight to the connection below go-smtp. The DATA writer go-smtp
-// returned stays untouched until CloseWithResponse, whose Close then
-// writes "\r\n.\r\n" (net/textproto/writer.go: a DotWriter that was never
-// written to is in its initial state and ends with CRLF, then ".\r\n").
-// cw holds back the message's last line end, if it has one, so that this
-// CRLF supplies it.
-//
-// go-smtp's DATA writer is net/textproto's DotWriter, which handles one
-// byte at a time (~300 MB/s, the DATA path's bottleneck); crlf's dot mode
-// does the same work a line at a time, and the bytes on the wire are those
-// the DotWriter would have sent (TestDataWire, FuzzDataPath). Nothing is
-// buffered in go-smtp's writer when Data returns (each command is
-// flushed), and cw is flushed before CloseWithResponse, so the bytes stay
-// in order.
+// writeData streams msg after the 354 reply, normalised and dot-stuffed
+// (RFC 5321 §4.5.2) by cw, into the session's buffered writer. cw holds
+// back the message's last line end, if it has one; the "\r\n." that the
+// caller writes next (then CRLF: the end of mail data, RFC 5321
+// §4.1.1.4) supplies it. The bytes on the wire are those go-smtp's DATA
+// writer (net/textproto's DotWriter, one byte at a time, ~300 MB/s) sent
+// before this client was written by hand (TestDataWire, FuzzDataPath).
 //
 // An error from reading msg is returned as is; one from writing is a
 // *writeError.

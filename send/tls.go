@@ -2,7 +2,6 @@ package send
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -266,42 +265,4 @@ func parseEHLO(msg string) map[string]string {
 		}
 	}
 	return ext
-}
-
-// lastEHLO finds the EHLO (or HELO) reply among the server bytes recorded
-// while go-smtp said hello: the last 250 reply.
-func lastEHLO(b []byte) map[string]string {
-	r := textproto.NewReader(bufio.NewReader(bytes.NewReader(b)))
-	var last string
-	found := false
-	for {
-		code, msg, err := r.ReadResponse(0)
-		if err != nil {
-			break
-		}
-		if code == 250 {
-			last, found = msg, true
-		}
-	}
-	if !found {
-		return map[string]string{}
-	}
-	return parseEHLO(last)
-}
-
-// greetingConn hands go-smtp the greeting that was already read in the
-// clear, so that its Client can start on the TLS connection (see
-// plainStart). The replayed line never touches the network.
-type greetingConn struct {
-	net.Conn
-	pending []byte
-}
-
-func (c *greetingConn) Read(p []byte) (int, error) {
-	if len(c.pending) > 0 {
-		n := copy(p, c.pending)
-		c.pending = c.pending[n:]
-		return n, nil
-	}
-	return c.Conn.Read(p)
 }

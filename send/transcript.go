@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"sync"
 )
 
@@ -28,6 +29,9 @@ type transcript struct {
 
 	inAuth bool // AUTH sent and not yet answered with a final non-334 reply
 	inData bool // 354 seen, waiting for the client's "." line
+	// chunk is the count of BDAT chunk bytes still to come (RFC 3030 §2:
+	// the count on the BDAT line, raw bytes after it); chunkLen its size.
+	chunk, chunkLen int64
 	// body scanner state while inData
 	dataBytes int64
 	dataLine  []byte // first bytes of the current body line (≤ 3)
@@ -63,6 +67,15 @@ func (t *transcript) fromClient(p []byte) {
 	for len(p) > 0 {
 		if t.inData {
 			p = t.body(p)
+			continue
+		}
+		if t.chunk > 0 {
+			k := min(t.chunk, int64(len(p)))
+			t.chunk -= k
+			p = p[k:]
+			if t.chunk == 0 {
+				t.printString(fmt.Sprintf("C: <message: %d bytes>", t.chunkLen))
+			}
 			continue
 		}
 		// Handle one line at a time: a line can switch to data mode.
@@ -129,7 +142,10 @@ func (t *transcript) clientLine(line []byte, trunc bool) {
 	if len(fields) >= 1 && bytes.EqualFold(fields[0], []byte("AUTH")) {
 		// RFC 4954 §4: AUTH mechanism [initial-response]. From here until
 		// the final reply every client line is a credential.
-		t.inAuth = true
+		// PLAIN with its initial response is complete in that line: no
+		// client line after it is part of the exchange (the commands
+		// pipelined behind it, RFC 4954 §4, are shown).
+		t.inAuth = len(fields) < 3 || !bytes.EqualFold(fields[1], []byte("PLAIN"))
 		switch len(fields) {
 		case 1:
 			t.printString("C: AUTH")
@@ -139,6 +155,11 @@ func (t *transcript) clientLine(line []byte, trunc bool) {
 			t.printString("C: AUTH " + printable(fields[1]) + " <redacted>")
 		}
 		return
+	}
+	if len(fields) >= 2 && bytes.EqualFold(fields[0], []byte("BDAT")) {
+		if n, err := strconv.ParseInt(string(fields[1]), 10, 64); err == nil && n > 0 {
+			t.chunk, t.chunkLen = n, n
+		}
 	}
 	t.print("C: ", line, trunc)
 }
@@ -196,32 +217,23 @@ func printable(b []byte) string {
 
 // wireConn sits directly above the plaintext stream (the TCP connection
 // before TLS, the tls.Conn after) and copies the bytes to the transcript.
-// It also records what the server says while capture is set, so that
-// Extensions can be read from go-smtp's EHLO exchange, and counts the bytes
-// written (zero when an error comes from the greeting).
 type wireConn struct {
 	net.Conn
-	tr      *transcript
-	written int64
-	capture *bytes.Buffer
+	tr *transcript
 }
 
 func (c *wireConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
 		c.tr.fromServer(p[:n])
-		if c.capture != nil && c.capture.Len() < 64<<10 {
-			c.capture.Write(p[:n])
-		}
 	}
 	return n, err
 }
 
+// Write shows the bytes before they go out: the reader goroutine prints
+// the server's answer as soon as it arrives, which may be before Write
+// returns.
 func (c *wireConn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
-	if n > 0 {
-		c.written += int64(n)
-		c.tr.fromClient(p[:n])
-	}
-	return n, err
+	c.tr.fromClient(p)
+	return c.Conn.Write(p)
 }

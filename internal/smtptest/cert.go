@@ -25,6 +25,7 @@ type Cert struct {
 	X509        *x509.Certificate
 	Pool        *x509.CertPool // holds X509 as a root
 	CAFile      string         // X509 as PEM, in t.TempDir()
+	KeyFile     string         // the private key as PEM (PKCS #8), beside CAFile; for servers that read files
 	Fingerprint string         // "sha256:" + hex of the DER bytes
 }
 
@@ -62,8 +63,17 @@ func NewCert(t testing.TB) *Cert {
 	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
 		t.Fatalf("smtptest: %v", err)
 	}
+	pkcs8, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatalf("smtptest: key: %v", err)
+	}
+	keyFile := filepath.Join(filepath.Dir(file), "smtptest-key.pem")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8}), 0o600); err != nil {
+		t.Fatalf("smtptest: %v", err)
+	}
 	sum := sha256.Sum256(der)
 	return &Cert{
+		KeyFile:     keyFile,
 		TLS:         tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert},
 		X509:        cert,
 		Pool:        pool,

@@ -32,6 +32,14 @@ type Options struct {
 	MaxMessageBytes   int64 // advertised in SIZE and enforced; 0 → SIZE without a limit
 	EnableDSN         bool
 	EnableSMTPUTF8    bool
+	// NoPipelining and NoChunking hide PIPELINING (RFC 2920) and
+	// CHUNKING (RFC 3030) from the EHLO reply: go-smtp's server always
+	// offers both and has no switch. The lines are taken out of the
+	// server's output on the connection, so this works in Mode "none"
+	// only (go-smtp knows TLS by the connection's type, and after
+	// STARTTLS the bytes are encrypted below the filter).
+	NoPipelining bool
+	NoChunking   bool
 	// Hooks: return an error (use *smtp.SMTPError for a precise reply) to
 	// refuse. OnData gets the message as received (dot-unstuffed, CRLF).
 	OnMail func(from string) error
@@ -113,6 +121,20 @@ func Start(t testing.TB, o Options) *Server {
 	default:
 		l.Close()
 		t.Fatalf("smtptest: unknown Mode %q", o.Mode)
+	}
+	if o.NoPipelining || o.NoChunking {
+		if o.Mode != "none" {
+			l.Close()
+			t.Fatalf("smtptest: NoPipelining and NoChunking need Mode \"none\"")
+		}
+		var hide []string
+		if o.NoPipelining {
+			hide = append(hide, "250-PIPELINING\r\n")
+		}
+		if o.NoChunking {
+			hide = append(hide, "250-CHUNKING\r\n")
+		}
+		ln = &hidingListener{Listener: ln, hide: hide}
 	}
 	s.srv = srv
 	addr := l.Addr().(*net.TCPAddr)
@@ -305,3 +327,51 @@ func (se *session) Reset() {
 }
 
 func (se *session) Logout() error { return nil }
+
+// hidingListener's connections drop whole reply lines from what the
+// server writes (see Options.NoPipelining).
+type hidingListener struct {
+	net.Listener
+	hide []string
+}
+
+func (l *hidingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &hidingConn{Conn: c, hide: l.hide}, nil
+}
+
+type hidingConn struct {
+	net.Conn
+	hide    []string
+	partial []byte
+}
+
+func (c *hidingConn) Write(p []byte) (int, error) {
+	buf := append(c.partial, p...)
+	var out []byte
+	for {
+		i := bytes.IndexByte(buf, '\n')
+		if i < 0 {
+			break
+		}
+		line := buf[:i+1]
+		buf = buf[i+1:]
+		hidden := false
+		for _, h := range c.hide {
+			hidden = hidden || string(line) == h
+		}
+		if !hidden {
+			out = append(out, line...)
+		}
+	}
+	c.partial = append([]byte(nil), buf...)
+	if len(out) > 0 {
+		if _, err := c.Conn.Write(out); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
