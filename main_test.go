@@ -9,7 +9,6 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net"
 	"net/mail"
 	"os"
 	"os/exec"
@@ -148,15 +147,7 @@ func exits(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // closedPort is a loopback port nobody listens on: connection refused.
-func closedPort(t *testing.T) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	return port
-}
+func closedPort(t *testing.T) int { return smtptest.ClosedPort(t) }
 
 // smtpconfig SERVER [toml line...] writes ~/.config/outbox/config.toml with
 // one account "test" on the named server (starttls, tls, none, nostarttls,

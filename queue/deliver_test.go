@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"slices"
 	"strings"
@@ -29,12 +28,7 @@ func dialer(s *smtptest.Server, password string) Dialer {
 
 // downDialer dials a loopback port nobody listens on, counting calls.
 func downDialer(t *testing.T, calls *atomic.Int32) Dialer {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	port := smtptest.ClosedPort(t)
 	return func(ctx context.Context, acct string) (*send.Client, error) {
 		if calls != nil {
 			calls.Add(1)

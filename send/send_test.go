@@ -485,13 +485,8 @@ func TestGreeting421(t *testing.T) {
 }
 
 func TestConnectionRefused(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	_, err = send.Dial(t.Context(), scriptOptions(t, addr))
+	addr := "127.0.0.1:" + strconv.Itoa(smtptest.ClosedPort(t))
+	_, err := send.Dial(t.Context(), scriptOptions(t, addr))
 	wantKind(t, err, send.KindNetwork, true)
 	want := fmt.Sprintf("send: cannot connect to %s: connection refused", addr)
 	if err.Error() != want {

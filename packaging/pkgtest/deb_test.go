@@ -2,7 +2,6 @@ package pkgtest
 
 import (
 	"bufio"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -197,16 +196,7 @@ func releaseVersion(t *testing.T, dist string) string {
 
 // deadPort is a loopback port nothing listens on: mail sent there waits in
 // the queue.
-func deadPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	return port
-}
+func deadPort(t *testing.T) int { return smtptest.ClosedPort(t) }
 
 // mtaPackages are the Debian packages that provide mail-transport-agent
 // (and default-mta): none may be planned next to outbox.
