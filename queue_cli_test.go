@@ -169,6 +169,7 @@ func qCount(ts *testscript.TestScript, servers map[string]*smtptest.Server, args
 	}
 	want, err := strconv.Atoi(args[0])
 	ts.Check(err)
+	args = expandRange(ts, args)
 	tally := func() map[string]int {
 		n := map[string]int{}
 		for _, m := range srv.Messages() {
@@ -211,7 +212,14 @@ func qCount(ts *testscript.TestScript, servers map[string]*smtptest.Server, args
 		}
 		if time.Now().After(deadline) {
 			if !done {
-				ts.Fatalf("want %d message(s) each for %v; not all arrived", want, args[1:])
+				n := tally()
+				var missing []string
+				for _, r := range args[1:] {
+					if !strings.HasSuffix(r, "*") && n[r] != want {
+						missing = append(missing, fmt.Sprintf("%s: %d", r, n[r]))
+					}
+				}
+				ts.Fatalf("want %d message(s) each; not all arrived: %s", want, strings.Join(missing, ", "))
 			}
 			return
 		}
@@ -220,6 +228,33 @@ func qCount(ts *testscript.TestScript, servers map[string]*smtptest.Server, args
 }
 
 func qDir(ts *testscript.TestScript) string { return ts.Getenv("OUTBOX_QUEUE_DIR") }
+
+// expandRange turns each argument PREFIX{A..B}SUFFIX into PREFIXA SUFFIX
+// ... PREFIXB SUFFIX (conc{1..200}@example.com: 200 recipients), so that
+// count can say every one of them arrived.
+func expandRange(ts *testscript.TestScript, args []string) []string {
+	out := args[:1:1]
+	for _, a := range args[1:] {
+		pre, rest, ok := strings.Cut(a, "{")
+		if !ok {
+			out = append(out, a)
+			continue
+		}
+		rng, suf, ok := strings.Cut(rest, "}")
+		from, to, ok2 := strings.Cut(rng, "..")
+		if !ok || !ok2 {
+			ts.Fatalf("count: bad range %q (want PREFIX{A..B}SUFFIX)", a)
+		}
+		lo, err := strconv.Atoi(from)
+		ts.Check(err)
+		hi, err := strconv.Atoi(to)
+		ts.Check(err)
+		for i := lo; i <= hi; i++ {
+			out = append(out, fmt.Sprintf("%s%d%s", pre, i, suf))
+		}
+	}
+	return out
+}
 
 // spool N PREFIX puts N messages into the queue through the queue package,
 // due now, to PREFIX1@example.com ... PREFIXN@example.com.
