@@ -46,4 +46,19 @@ func TestReadOnlyQueue(t *testing.T) {
 	t.Cleanup(func() { os.Chmod(q.path(newDir, ""), 0o700) })
 	wantWriteErr("Commit with new/ 0500", d.Commit(entry("a@example.com")))
 	wantFiles(t, q) // the draft is gone too: the caller reports the message as not accepted
+
+	// queue drop in a read-only new/ says it failed; the entry stays.
+	q = newQueue(t)
+	d = spool(t, q, body)
+	if err := d.Commit(entry("a@example.com")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(q.path(newDir, ""), 0o500); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(q.path(newDir, ""), 0o700) })
+	wantWriteErr("Drop with new/ 0500", q.Drop(d.ID()))
+	if entries, err := q.List(); err != nil || len(entries) != 1 {
+		t.Errorf("after the failed Drop: %d entries, %v; want the entry still listed", len(entries), err)
+	}
 }
