@@ -127,7 +127,7 @@ func TestExpiryAtTheLimit(t *testing.T) {
 	if err != nil || rep.Failed != 1 {
 		t.Fatalf("flush: %+v, %v; want the entry expired", rep, err)
 	}
-	if e := failedEntry(t, q, id); !strings.HasPrefix(e.Reason, "expired after 1h") {
+	if e := failedEntry(t, q, id); !strings.HasPrefix(e.Reason, "expired after 1h: ") {
 		t.Errorf("reason %q", e.Reason)
 	}
 }
@@ -136,10 +136,16 @@ func TestExpiryAtTheLimit(t *testing.T) {
 // by name ("default") and counts the messages left waiting.
 func TestFlushDialErrorNamesDefaultAccount(t *testing.T) {
 	q := testQueue(t)
-	commitN(t, q, 3, "", "a@example.com")
+	ids := commitN(t, q, 3, "", "a@example.com")
 	rep, err := q.Flush(context.Background(), downDialer(t, nil), false)
 	if err != nil || rep.Deferred != 3 || len(rep.Errors) != 1 {
 		t.Fatalf("flush: %+v, %v", rep, err)
+	}
+	// queue list shows why each waits.
+	for _, id := range ids {
+		if e := show(t, q, id); !strings.Contains(e.Rcpts[0].Error, "127.0.0.1") {
+			t.Errorf("%s: recipient error %q, want the connection failure", id, e.Rcpts[0].Error)
+		}
 	}
 	if msg := rep.Errors[0].Error(); !strings.HasPrefix(msg, "account default: ") || !strings.HasSuffix(msg, "(3 message(s) deferred)") {
 		t.Errorf("report error %q", msg)
