@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -219,10 +218,10 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 		postfix("stop")
 		// postfix stop returns before master has exited.
 		deadline := time.Now().Add(10 * time.Second)
-		for pid > 0 && syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
+		for pid > 0 && processAlive(pid) && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 		}
-		if pid > 0 && syscall.Kill(pid, 0) == nil {
+		if pid > 0 && processAlive(pid) {
 			postfix("abort")
 		}
 	})
