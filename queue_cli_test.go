@@ -169,6 +169,7 @@ func qCount(ts *testscript.TestScript, servers map[string]*smtptest.Server, args
 	}
 	want, err := strconv.Atoi(args[0])
 	ts.Check(err)
+	args = expandRange(ts, args)
 	tally := func() map[string]int {
 		n := map[string]int{}
 		for _, m := range srv.Messages() {
@@ -211,7 +212,14 @@ func qCount(ts *testscript.TestScript, servers map[string]*smtptest.Server, args
 		}
 		if time.Now().After(deadline) {
 			if !done {
-				ts.Fatalf("want %d message(s) each for %v; not all arrived", want, args[1:])
+				n := tally()
+				var missing []string
+				for _, r := range args[1:] {
+					if !strings.HasSuffix(r, "*") && n[r] != want {
+						missing = append(missing, fmt.Sprintf("%s: %d", r, n[r]))
+					}
+				}
+				ts.Fatalf("want %d message(s) each; not all arrived: %s", want, strings.Join(missing, ", "))
 			}
 			return
 		}
@@ -220,6 +228,33 @@ func qCount(ts *testscript.TestScript, servers map[string]*smtptest.Server, args
 }
 
 func qDir(ts *testscript.TestScript) string { return ts.Getenv("OUTBOX_QUEUE_DIR") }
+
+// expandRange turns each argument PREFIX{A..B}SUFFIX into PREFIXA SUFFIX
+// ... PREFIXB SUFFIX (conc{1..200}@example.com: 200 recipients), so that
+// count can say every one of them arrived.
+func expandRange(ts *testscript.TestScript, args []string) []string {
+	out := args[:1:1]
+	for _, a := range args[1:] {
+		pre, rest, ok := strings.Cut(a, "{")
+		if !ok {
+			out = append(out, a)
+			continue
+		}
+		rng, suf, ok := strings.Cut(rest, "}")
+		from, to, ok2 := strings.Cut(rng, "..")
+		if !ok || !ok2 {
+			ts.Fatalf("count: bad range %q (want PREFIX{A..B}SUFFIX)", a)
+		}
+		lo, err := strconv.Atoi(from)
+		ts.Check(err)
+		hi, err := strconv.Atoi(to)
+		ts.Check(err)
+		for i := lo; i <= hi; i++ {
+			out = append(out, fmt.Sprintf("%s%d%s", pre, i, suf))
+		}
+	}
+	return out
+}
 
 // spool N PREFIX puts N messages into the queue through the queue package,
 // due now, to PREFIX1@example.com ... PREFIXN@example.com.
@@ -344,20 +379,53 @@ func crashEnv(t *testing.T, addr, ca string) (bin string, env []string, qdir str
 // final flush everything queued is delivered; duplicates happen only in
 // the documented window (a kill after the server's 250, before the entry
 // was updated): at most one per kill.
+//
+// Issue 17 finding 5: the random choices come from a seed, printed with
+// every failure and read from OUTBOX_CRASH_SEED to replay a run: which
+// sends are killed and when (as a fraction of a send's duration) depend
+// only on the seed and the send's number. The server's slowness and the
+// dropped connections draw from the seed too, in the order the processes
+// ask, so those vary with timing.
 func TestQueueCrashSafety(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGKILL")
 	}
+	seed := rand.Uint64()
+	if v := os.Getenv("OUTBOX_CRASH_SEED"); v != "" {
+		var err error
+		if seed, err = strconv.ParseUint(v, 10, 64); err != nil {
+			t.Fatalf("OUTBOX_CRASH_SEED=%q: want a decimal number (the seed a failed run printed)", v)
+		}
+	}
+	counts := "none yet"
+	t.Logf("OUTBOX_CRASH_SEED=%d", seed)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("replay with: OUTBOX_CRASH_SEED=%d go test -count=1 -run TestQueueCrashSafety .\ncounts: %s", seed, counts)
+		}
+	})
+	var rngMu sync.Mutex
+	shared := rand.New(rand.NewPCG(seed, 0))
+	intN := func(n int) int {
+		rngMu.Lock()
+		defer rngMu.Unlock()
+		return shared.IntN(n)
+	}
+	// plan is run number i's own draw: kill it or not, and when.
+	plan := func(i int) (kill bool, at float64) {
+		r := rand.New(rand.NewPCG(seed, uint64(i)+1))
+		return r.IntN(2) == 0, r.Float64()
+	}
 	backend := smtptest.Start(t, smtptest.Options{OnData: func([]byte) error {
-		if rand.IntN(4) == 0 {
-			time.Sleep(time.Duration(rand.IntN(40)) * time.Millisecond) // a slow server, not synchronisation
+		if intN(4) == 0 {
+			time.Sleep(time.Duration(intN(40)) * time.Millisecond) // a slow server, not synchronisation
 		}
 		return nil
 	}})
 	var flaky atomic.Bool
 	flaky.Store(true)
 	proxy := smtptest.Script(t, func(c net.Conn) {
-		if flaky.Load() && rand.IntN(4) == 0 {
+		if flaky.Load() && intN(4) == 0 {
 			return // the smarthost drops the connection before its greeting
 		}
 		b, err := net.Dial("tcp", backend.Addr)
@@ -374,7 +442,7 @@ func TestQueueCrashSafety(t *testing.T) {
 	accepted := make([]bool, n)
 	var kills atomic.Int32
 	var span time.Duration // how long a whole send takes here; kills fall in [0, span)
-	run := func(kill bool, args ...string) (ok bool) {
+	run := func(kill bool, at float64, args ...string) (ok bool) {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = env
 		if err := cmd.Start(); err != nil {
@@ -384,7 +452,7 @@ func TestQueueCrashSafety(t *testing.T) {
 		if kill {
 			// A random point of the process's life: before, during or
 			// after the spool write and the SMTP dialogue.
-			timer := time.AfterFunc(rand.N(span), func() {
+			timer := time.AfterFunc(time.Duration(at*float64(span)), func() {
 				if cmd.Process.Signal(syscall.SIGKILL) == nil {
 					kills.Add(1)
 				}
@@ -400,7 +468,7 @@ func TestQueueCrashSafety(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
-			run(false, "send", "--to", fmt.Sprintf("warmup%d@example.com", i), "-s", "warm-up", "-m", "body")
+			run(false, 0, "send", "--to", fmt.Sprintf("warmup%d@example.com", i), "-s", "warm-up", "-m", "body")
 		})
 		if i%4 == 3 {
 			wg.Wait()
@@ -410,11 +478,19 @@ func TestQueueCrashSafety(t *testing.T) {
 	flaky.Store(true)
 	t.Logf("a send takes about %v", span)
 
+	var planned []string
+	for i := range n {
+		if kill, at := plan(i); kill {
+			planned = append(planned, fmt.Sprintf("%d@%.2f", i, at))
+		}
+	}
+	t.Logf("sends to kill (number@fraction of a send): %s", strings.Join(planned, " "))
 	next := make(chan int)
 	for range 4 {
 		wg.Go(func() {
 			for i := range next {
-				accepted[i] = run(rand.IntN(2) == 0, "send", "--to", fmt.Sprintf("crash%d@example.com", i), "-s", fmt.Sprint("crash ", i), "-m", "body")
+				kill, at := plan(i)
+				accepted[i] = run(kill, at, "send", "--to", fmt.Sprintf("crash%d@example.com", i), "-s", fmt.Sprint("crash ", i), "-m", "body")
 			}
 		})
 	}
@@ -431,7 +507,7 @@ func TestQueueCrashSafety(t *testing.T) {
 	}
 	entries, err := q.List()
 	if err != nil {
-		t.Fatalf("queue damaged after the kills: %v", err)
+		t.Fatalf("queue damaged after %d kills: %v", kills.Load(), err)
 	}
 	inQueue := map[string]bool{}
 	for _, e := range entries {
@@ -470,16 +546,18 @@ func TestQueueCrashSafety(t *testing.T) {
 			nNeither++ // killed before the entry was committed: never accepted
 		}
 	}
-	t.Logf("after 100 sends with %d kills: %d exited 0; %d delivered + %d queued + %d both (duplicate window) + %d never accepted = %d",
+	counts = fmt.Sprintf("after 100 sends with %d kills: %d exited 0; %d delivered + %d queued + %d both (duplicate window) + %d never accepted = %d",
 		kills.Load(), nAccepted, nDelivered, nQueued, nBoth, nNeither, nDelivered+nQueued+nBoth+nNeither)
+	t.Log(counts)
 
 	// Flushes killed at random points, then one that runs to the end with
 	// the smarthost steady.
 	flaky.Store(false)
-	for range 5 {
-		run(true, "queue", "flush")
+	for k := range 5 {
+		_, at := plan(n + k)
+		run(true, at, "queue", "flush")
 	}
-	if !run(false, "queue", "flush") {
+	if !run(false, 0, "queue", "flush") {
 		t.Fatal("the final flush failed")
 	}
 	entries, err = q.List()
@@ -497,7 +575,8 @@ func TestQueueCrashSafety(t *testing.T) {
 			dups += got[rcpt] - 1
 		}
 	}
-	t.Logf("after the flushes (%d kills in all): %d distinct delivered, %d duplicates", kills.Load(), len(got), dups)
+	counts += fmt.Sprintf("; after the flushes (%d kills in all): %d distinct delivered, %d duplicates", kills.Load(), len(got), dups)
+	t.Log(counts)
 	if dups > int(kills.Load()) {
 		t.Errorf("%d duplicates for %d kills: more than the one-per-kill window", dups, kills.Load())
 	}

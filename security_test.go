@@ -372,12 +372,17 @@ func TestSecurityAuth(t *testing.T) {
 }
 
 // assertLogClean checks the delivery log (config key log) for the secret.
+// Every caller made a delivery attempt, and every attempt writes a line:
+// a missing or empty log is a failure, not a pass (issue 17 finding 7).
 func (e *secEnv) assertLogClean() {
 	e.t.Helper()
 	b, err := os.ReadFile(e.log)
 	if err != nil {
-		e.t.Logf("no delivery log to check: %v", err)
+		e.t.Errorf("no delivery log to check for the secret: %v", err)
 		return
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		e.t.Errorf("the delivery log %s is empty after a delivery attempt", e.log)
 	}
 	assertNoSecret(e.t, "the delivery log", string(b))
 }

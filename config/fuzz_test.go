@@ -7,7 +7,9 @@ import (
 )
 
 // FuzzLoad: arbitrary bytes never make the loader panic or hang, and
-// whatever loads can be shown and reloaded.
+// whatever loads can be shown, and what is shown loads back to the same
+// configuration: showing it again gives the same text (Show's promise;
+// passwords come back as the redaction mark, and stay redacted).
 func FuzzLoad(f *testing.F) {
 	f.Add([]byte(fullConfig))
 	f.Add([]byte("[accounts.work]\nhost = \"h\"\ntls = \"startls\"\n"))
@@ -31,7 +33,14 @@ func FuzzLoad(f *testing.F) {
 			}
 			return
 		}
-		_ = c.Redacted()
+		shown := c.Redacted()
+		again, err := parse([]byte(shown), "fuzz.toml")
+		if err != nil {
+			t.Fatalf("what config show printed does not load: %v\nconfig:\n%q\nshown:\n%s", err, data, shown)
+		}
+		if reshown := again.Redacted(); reshown != shown {
+			t.Fatalf("reloading what config show printed changed it\nconfig:\n%q\nshown:\n%s\nreloaded and shown:\n%s", data, shown, reshown)
+		}
 		for name := range c.Aliases {
 			_, _ = c.ResolveLocal(name)
 		}

@@ -499,13 +499,16 @@ func (q *Queue) load(sub, id string) (*Entry, error) {
 // ID. An entry left in both by an interrupted move is listed once, as
 // failed. Entries that can't be read (damaged, or from a newer outbox) are
 // skipped, never deleted; they are reported together in the error, and
-// the readable entries are returned anyway.
+// the readable entries are returned anyway. So is an entry whose message
+// file is missing (an orphan: no crash of this outbox leaves one, since
+// Commit renames the message first). The slice is nil only when the
+// queue itself could not be read: one bad entry never hides the others.
 func (q *Queue) List() ([]*Entry, error) {
 	l, err := q.scan()
 	if err != nil {
 		return nil, err
 	}
-	var out []*Entry
+	out := []*Entry{}
 	var errs []error
 	for _, sub := range []string{newDir, failedDir} {
 		for _, id := range l.ids[sub] {

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Server is a running test authorization server.
@@ -52,6 +53,7 @@ type Server struct {
 	issued      []string        // access tokens, in order
 	n           int
 	polls       int
+	pollTimes   []time.Time // when each device poll arrived
 }
 
 type device struct{ userCode string }
@@ -122,6 +124,19 @@ func (s *Server) Polls() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.polls
+}
+
+// PollGaps is the time between consecutive device polls as the server saw
+// them (one fewer than Polls): what a client's polling interval looks
+// like from the server's side (RFC 8628 §3.5).
+func (s *Server) PollGaps() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var gaps []time.Duration
+	for i := 1; i < len(s.pollTimes); i++ {
+		gaps = append(gaps, s.pollTimes[i].Sub(s.pollTimes[i-1]))
+	}
+	return gaps
 }
 
 // RevokeAll invalidates every refresh token: the user changed their
@@ -229,6 +244,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.polls++
+		s.pollTimes = append(s.pollTimes, time.Now())
 		switch {
 		case s.expireCodes:
 			oauthError(w, http.StatusBadRequest, "expired_token", "the device code expired")
