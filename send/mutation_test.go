@@ -1,0 +1,329 @@
+package send_test
+
+// Tests written to kill the mutants gremlins left alive in send (issue 17,
+// "Mutation testing as a habit"; scripts/mutation send). Each asserts what
+// the caller sees: the commands on the wire at a scripted server, the
+// per-recipient results, the error's kind, code and op.
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outboxmail/outbox/internal/smtptest"
+	"github.com/outboxmail/outbox/send"
+)
+
+// mailAndRcpt returns the MAIL and RCPT lines a Fake received.
+func mailAndRcpt(f *smtptest.Fake) []string {
+	var out []string
+	for _, c := range f.Commands() {
+		if strings.HasPrefix(c, "MAIL ") || strings.HasPrefix(c, "RCPT ") {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// TestEnvelopeAtTheEdges: the envelope checks made before MAIL accept
+// what sits exactly on their limits and refuse what lies one step past
+// them, with the op a caller files the error under.
+func TestEnvelopeAtTheEdges(t *testing.T) {
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"SIZE 100", "DSN", "8BITMIME"}})
+	c := fakeClient(t, f, 5*time.Second)
+	ok := func(env *send.Envelope) {
+		t.Helper()
+		if _, err := c.Send(env, strings.NewReader(msg)); err != nil {
+			t.Errorf("%+v: %v", env, err)
+		}
+	}
+	refused := func(env *send.Envelope, op string, kind send.Kind) *send.Error {
+		t.Helper()
+		_, err := c.Send(env, strings.NewReader(msg))
+		if err == nil {
+			t.Errorf("%+v accepted", env)
+			return &send.Error{}
+		}
+		e := asError(t, err)
+		if e.Op != op || e.Kind != kind {
+			t.Errorf("%+v: Op %q Kind %v, want %q %v: %v", env, e.Op, e.Kind, op, kind, err)
+		}
+		return e
+	}
+	to := []string{"b@example.com"}
+
+	// RFC 1870: a message exactly at the limit is within it.
+	ok(&send.Envelope{From: "a@example.com", To: to, Size: 100})
+	if e := refused(&send.Envelope{From: "a@example.com", To: to, Size: 101}, "mail", send.KindReply); e.Code != 552 {
+		t.Errorf("Size 101: code %d, want 552", e.Code)
+	}
+	// RFC 3461 §4.1: NEVER alone is fine; only combined is it refused.
+	ok(&send.Envelope{From: "a@example.com", To: to, Notify: []string{"never"}})
+	refused(&send.Envelope{From: "a@example.com", To: to, Notify: []string{"NEVER", "FAILURE"}}, "rcpt", send.KindConfig)
+	// ENVID: printable ASCII is 0x20..0x7e, both ends included; xtext
+	// (RFC 3461 §4) leaves "!" and "~" as they are and encodes the space.
+	ok(&send.Envelope{From: "a@example.com", To: to, EnvID: " !~"})
+	refused(&send.Envelope{From: "a@example.com", To: to, EnvID: "a\x1f"}, "mail", send.KindConfig)
+	refused(&send.Envelope{From: "a@example.com", To: to, EnvID: "a\x7f"}, "mail", send.KindConfig)
+	// A bad sender is MAIL's problem, a bad recipient RCPT's.
+	refused(&send.Envelope{From: "a<b@example.com", To: to}, "mail", send.KindConfig)
+	refused(&send.Envelope{From: "a@example.com", To: []string{"b@example.com", "c>@example.com"}}, "rcpt", send.KindConfig)
+
+	want := []string{
+		"MAIL FROM:<a@example.com> BODY=8BITMIME SIZE=100",
+		"RCPT TO:<b@example.com>",
+		"MAIL FROM:<a@example.com> BODY=8BITMIME",
+		"RCPT TO:<b@example.com> NOTIFY=NEVER",
+		"MAIL FROM:<a@example.com> BODY=8BITMIME ENVID=+20!~",
+		"RCPT TO:<b@example.com>",
+	}
+	if got := mailAndRcpt(f); !slices.Equal(got, want) {
+		t.Errorf("on the wire:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestSizeLimitZero: "SIZE 0" (or SIZE without a number) announces no
+// fixed limit (RFC 1870 §4): any size goes.
+func TestSizeLimitZero(t *testing.T) {
+	for _, ext := range []string{"SIZE 0", "SIZE"} {
+		f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{ext}})
+		c := fakeClient(t, f, 5*time.Second)
+		if _, err := c.Send(&send.Envelope{From: "a@example.com", To: []string{"b@example.com"}, Size: 1 << 40}, strings.NewReader(msg)); err != nil {
+			t.Errorf("%s: %v", ext, err)
+		}
+	}
+}
+
+var _ = errors.Is
+
+// TestReplyCodeClasses: RCPT replies at the edges of the classes of RFC
+// 5321 §4.2.1 — 400 and 499 are temporary refusals, 500 and 599
+// permanent ones, each kept per recipient; 600 is no SMTP reply class at
+// all: the dialogue is out of step and the transaction ends.
+func TestReplyCodeClasses(t *testing.T) {
+	codes := map[string]string{"r400": "400 4.0.0 try later", "r499": "499 nope", "r500": "500 5.0.0 no", "r599": "599 never"}
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING"}, Reply: func(n int, cmd string) string {
+		for k, v := range codes {
+			if strings.Contains(cmd, "<"+k+"@") {
+				return v
+			}
+		}
+		if strings.Contains(cmd, "<r600@") {
+			return "600 what"
+		}
+		return ""
+	}})
+	c := fakeClient(t, f, 5*time.Second)
+	to := []string{"ok@example.com", "r400@example.com", "r499@example.com", "r500@example.com", "r599@example.com"}
+	res, err := c.Send(&send.Envelope{From: "a@example.com", To: to}, strings.NewReader(msg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Accepted(); !slices.Equal(got, []string{"ok@example.com"}) {
+		t.Errorf("accepted %v", got)
+	}
+	want := map[string]bool{"r400@example.com": true, "r499@example.com": true, "r500@example.com": false, "r599@example.com": false}
+	for _, r := range res.Refused() {
+		if r.Err.Kind != send.KindReply || r.Err.Temporary != want[r.Addr] || r.Err.Rcpt != r.Addr {
+			t.Errorf("%s: Kind %v Temporary %v Rcpt %q: %v", r.Addr, r.Err.Kind, r.Err.Temporary, r.Err.Rcpt, r.Err)
+		}
+		delete(want, r.Addr)
+	}
+	if len(want) != 0 {
+		t.Errorf("no result for %v", want)
+	}
+	if len(f.Messages()) != 1 {
+		t.Errorf("%d messages delivered", len(f.Messages()))
+	}
+
+	_, err = c.Send(&send.Envelope{From: "a@example.com", To: []string{"r600@example.com"}}, strings.NewReader(msg))
+	e := wantKind(t, err, send.KindProtocol, true)
+	if e.Code != 600 || e.Op != "rcpt" {
+		t.Errorf("600: Code %d Op %q", e.Code, e.Op)
+	}
+}
+
+// TestReplyTextControls: the server's text reaches the user without C0
+// and C1 controls (0x00–0x1f, 0x7f, 0x80–0x9f), and with every printable
+// character at their edges (space, "~", U+00A0) kept.
+func TestReplyTextControls(t *testing.T) {
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Reply: func(n int, cmd string) string {
+		if strings.HasPrefix(cmd, "RCPT") {
+			return "550 5.1.1 a\x1fb c\x7fd e\u0080f\u009fg\u00a0h ~"
+		}
+		return ""
+	}})
+	c := fakeClient(t, f, 5*time.Second)
+	_, err := c.Send(envAB, strings.NewReader(msg))
+	wantKind(t, err, send.KindReply, false)
+	if !strings.Contains(err.Error(), "ab cd efg\u00a0h ~") {
+		t.Errorf("Error() = %q", err.Error())
+	}
+}
+
+// wireCommands is a Fake's commands after EHLO.
+func wireCommands(f *smtptest.Fake) []string {
+	cmds := f.Commands()
+	for i, c := range cmds {
+		if strings.HasPrefix(c, "EHLO") {
+			return cmds[i+1:]
+		}
+	}
+	return cmds
+}
+
+// TestStreamCommandsExact: the exact commands a three-message Stream
+// puts on the wire. With CHUNKING, the first transaction has no RSET (a
+// fresh session holds no transaction) and every later one starts with
+// RSET (its predecessor's outcome is unknown when it is written); with
+// PIPELINING alone, DATA ends each group and no RSET is needed after a
+// message the server confirmed.
+func TestStreamCommandsExact(t *testing.T) {
+	for _, tc := range []struct {
+		ext  []string
+		want []string
+	}{
+		{[]string{"PIPELINING", "CHUNKING"}, []string{
+			"MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>", "BDAT 25 LAST",
+			"RSET", "MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>", "BDAT 25 LAST",
+			"RSET", "MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>", "BDAT 25 LAST", "QUIT"}},
+		{[]string{"PIPELINING"}, []string{
+			"MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>", "DATA",
+			"MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>", "DATA",
+			"MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>", "DATA", "QUIT"}},
+		{[]string{"CHUNKING"}, []string{
+			"MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>", "BDAT 25 LAST",
+			"MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>", "BDAT 25 LAST",
+			"MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>", "BDAT 25 LAST", "QUIT"}},
+	} {
+		t.Run(strings.Join(tc.ext, "+"), func(t *testing.T) {
+			f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: tc.ext})
+			c := fakeClient(t, f, 5*time.Second)
+			for k, err := range streamN(t, c, 3) {
+				if err != nil {
+					t.Errorf("job %d: %v", k, err)
+				}
+			}
+			c.Close()
+			deadline := time.Now().Add(5 * time.Second)
+			for !slices.Contains(f.Commands(), "QUIT") && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			if got := wireCommands(f); !slices.Equal(got, tc.want) {
+				t.Errorf("commands:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+			if n := len(f.Messages()); n != 3 {
+				t.Errorf("%d messages", n)
+			}
+		})
+	}
+}
+
+// TestZeroTimeoutsMeanDefaults: Options.Timeout 0 is 30 s and
+// DataTimeout 0 is 10 minutes (never "no time at all"): a session with
+// both zero delivers, and with Timeout short and DataTimeout 0 the reply
+// after the message is awaited longer than Timeout (RFC 5321 §4.5.3.2.6).
+func TestZeroTimeoutsMeanDefaults(t *testing.T) {
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING", "CHUNKING"}})
+	o := scriptOptions(t, f.Addr)
+	o.TLS, o.Username, o.Password, o.Timeout, o.DataTimeout = send.NoTLS, "", nil, 0, 0
+	c := dial(t, o)
+	if _, err := c.Send(envAB, strings.NewReader(msg)); err != nil {
+		t.Fatal(err)
+	}
+
+	// A server that scans the message for 3× Timeout before its 250.
+	const timeout = 100 * time.Millisecond
+	slow := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"CHUNKING"}, Reply: func(n int, cmd string) string {
+		if strings.HasSuffix(cmd, " LAST") {
+			<-time.After(3 * timeout) // the server's own pace, not a wait for the client
+		}
+		return ""
+	}})
+	o = scriptOptions(t, slow.Addr)
+	o.TLS, o.Username, o.Password, o.Timeout, o.DataTimeout = send.NoTLS, "", nil, timeout, 0
+	c = dial(t, o)
+	if _, err := c.Send(envAB, strings.NewReader(msg)); err != nil {
+		t.Fatalf("DataTimeout 0 gave up before the server's reply: %v", err)
+	}
+}
+
+// TestRcpt421EndsTransaction: a 421 to the second RCPT (RFC 5321 §3.8:
+// the server is closing) ends the whole transaction even though the
+// first recipient was accepted: the error is the 421 for that recipient,
+// nothing is delivered, and the session says it is gone.
+func TestRcpt421EndsTransaction(t *testing.T) {
+	for _, ext := range [][]string{{"PIPELINING", "CHUNKING"}, {"PIPELINING"}, nil} {
+		t.Run(strings.Join(ext, "+"), func(t *testing.T) {
+			f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: ext, Reply: func(n int, cmd string) string {
+				if strings.HasPrefix(cmd, "RCPT TO:<c@") {
+					return "421 4.3.2 closing"
+				}
+				return ""
+			}})
+			c := fakeClient(t, f, 2*time.Second)
+			_, err := c.Send(&send.Envelope{From: "a@example.com", To: []string{"b@example.com", "c@example.com"}}, strings.NewReader(msg))
+			e := wantKind(t, err, send.KindReply, true)
+			if e.Code != 421 || e.Op != "rcpt" || e.Rcpt != "c@example.com" {
+				t.Errorf("Code %d Op %q Rcpt %q: %v", e.Code, e.Op, e.Rcpt, err)
+			}
+			if n := len(f.Messages()); n != 0 {
+				t.Errorf("%d delivered", n)
+			}
+			_, err = c.Send(envAB, strings.NewReader(msg))
+			if err == nil || !strings.Contains(err.Error(), "no longer usable") {
+				t.Errorf("next Send: %v", err)
+			}
+		})
+	}
+}
+
+// TestOneRecipientRefusedAlone: a one-recipient transaction whose
+// recipient is refused reports that recipient's own reply, not "all 1
+// recipients refused".
+func TestOneRecipientRefusedAlone(t *testing.T) {
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING", "CHUNKING"}, Reply: func(n int, cmd string) string {
+		if strings.HasPrefix(cmd, "RCPT") {
+			return "550 5.1.1 no such user"
+		}
+		return ""
+	}})
+	c := fakeClient(t, f, 2*time.Second)
+	_, err := c.Send(envAB, strings.NewReader(msg))
+	e := wantKind(t, err, send.KindReply, false)
+	want := "send: RCPT TO:<b@example.com> refused by " + f.Addr + ": 550 5.1.1 no such user"
+	if e.Error() != want {
+		t.Errorf("Error() = %q\nwant      %q", e.Error(), want)
+	}
+}
+
+// TestEndOfDataRefused: the reply to the end of the message refuses it
+// (554 after DATA's ".", or after BDAT LAST): a permanent error for op
+// "data" with the server's code, no queue id, and the session still
+// usable for the next message.
+func TestEndOfDataRefused(t *testing.T) {
+	for _, ext := range [][]string{{"PIPELINING", "CHUNKING"}, {"PIPELINING"}, nil} {
+		t.Run(strings.Join(ext, "+"), func(t *testing.T) {
+			f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: ext, Reply: func(n int, cmd string) string {
+				if (cmd == "." || strings.HasSuffix(cmd, " LAST")) && n < 8 {
+					return "554 5.7.1 spam"
+				}
+				return ""
+			}})
+			c := fakeClient(t, f, 2*time.Second)
+			res, err := c.Send(envAB, strings.NewReader(msg))
+			e := wantKind(t, err, send.KindReply, false)
+			if e.Code != 554 || e.Op != "data" || res != nil && res.Reply != "" {
+				t.Errorf("Code %d Op %q Result %+v: %v", e.Code, e.Op, res, err)
+			}
+			if res, err := c.Send(envAB, strings.NewReader(msg)); err != nil || !strings.Contains(res.Reply, "FAKE") {
+				t.Errorf("next Send: %+v %v", res, err)
+			}
+			if n := len(f.Messages()); n != 1 {
+				t.Errorf("%d delivered, want 1", n)
+			}
+		})
+	}
+}
