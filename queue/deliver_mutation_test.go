@@ -7,7 +7,9 @@ package queue
 
 import (
 	"context"
+	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -130,6 +132,119 @@ func TestFlushWindowBreakEverySession(t *testing.T) {
 	for _, id := range left {
 		if e := show(t, q, id); e.Attempts != 1 {
 			t.Errorf("%s: %d attempts", id, e.Attempts)
+		}
+	}
+}
+
+// TestFlushFinishesSplitOutcome: b was refused for good (550) and c
+// deferred (451) at the first attempt; the flush that delivers c moves
+// the entry to failed/ with b's refusal — read back from the entry on
+// disk — as its last error, and says so in the report. The 550 and the
+// 451 also decide the first attempt's outcome: b failed, c queued, and
+// the error the user sees summarises both refusals.
+func TestFlushFinishesSplitOutcome(t *testing.T) {
+	var busy atomic.Bool
+	busy.Store(true)
+	s := smtptest.Start(t, smtptest.Options{OnRcpt: func(to string) error {
+		if to == "c@example.com" && busy.Load() {
+			return refuse(451, "c@example.com")(to)
+		}
+		return refuse(550, "b@example.com")(to)
+	}})
+	q := testQueue(t)
+	d := spool(t, q, body)
+	out, err := q.Submit(context.Background(), d, entry("b@example.com", "c@example.com"), dialer(s, "secret"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(out.Failed, []string{"b@example.com"}) || !slices.Equal(out.Queued, []string{"c@example.com"}) || out.Err == nil ||
+		!strings.Contains(out.Err.Error(), "all 2 recipients refused") {
+		t.Fatalf("outcome %+v", out)
+	}
+
+	busy.Store(false)
+	rep, err := q.Flush(context.Background(), dialer(s, "secret"), false)
+	if err != nil || rep.Tried != 1 || rep.Failed != 1 || len(rep.Errors) != 1 {
+		t.Fatalf("flush: %+v, %v", rep, err)
+	}
+	if msg := rep.Errors[0].Error(); !strings.Contains(msg, "kept in failed/") || !strings.Contains(msg, "b@example.com") || !strings.Contains(msg, "550") {
+		t.Errorf("report: %q", msg)
+	}
+	e := failedEntry(t, q, d.ID())
+	if states(e) != "b@example.com=failed c@example.com=sent" || !strings.Contains(e.LastError, "550") || !strings.HasPrefix(e.LastError, "b@example.com: ") {
+		t.Errorf("failed entry %+v", e)
+	}
+	if msgs := s.WaitMessages(t, 1); !slices.Equal(msgs[0].To, []string{"c@example.com"}) {
+		t.Errorf("delivered to %v", msgs[0].To)
+	}
+}
+
+// TestFlushDialErrorOnPendingOnly: when the server can't be reached, the
+// pending recipient shows the dial error (what `outbox queue list`
+// prints for it); the recipient already sent keeps no error.
+func TestFlushDialErrorOnPendingOnly(t *testing.T) {
+	q := testQueue(t)
+	d := spool(t, q, body)
+	e := entry("a@example.com", "b@example.com")
+	e.Rcpts[0].State = StateSent
+	if err := d.Commit(e); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := q.Flush(context.Background(), downDialer(t, nil), false)
+	if err != nil || rep.Deferred != 1 {
+		t.Fatalf("flush: %+v, %v", rep, err)
+	}
+	e = show(t, q, d.ID())
+	if e.Rcpts[0].Error != "" || !strings.Contains(e.Rcpts[1].Error, "127.0.0.1") || states(e) != "a@example.com=sent b@example.com=pending" {
+		t.Errorf("entry %+v", e.Rcpts)
+	}
+}
+
+// TestFlushConverts8Bit: an 8-bit message for a server without 8BITMIME
+// goes out in the 7-bit form Convert8Bit makes (RFC 6152 §3), with the
+// converted size declared.
+func TestFlushConverts8Bit(t *testing.T) {
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING", "SIZE 100000"}})
+	var dials atomic.Int32
+	q := testQueue(t)
+	const seven = "Subject: x\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=C3=A9\r\n"
+	q.Convert8Bit = func(msg io.ReadSeeker) (io.Reader, int64, error) {
+		return strings.NewReader(seven), int64(len(seven)), nil
+	}
+	d := spool(t, q, "Subject: x\r\n\r\n\u00e9\r\n")
+	e := entry("a@example.com")
+	e.Body8Bit = true
+	if err := d.Commit(e); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := q.Flush(context.Background(), fakeDialer(f, &dials), false)
+	if err != nil || rep.Sent != 1 {
+		t.Fatalf("flush: %+v, %v", rep, err)
+	}
+	msgs := f.Messages()
+	if len(msgs) != 1 || string(msgs[0].Data) != seven {
+		t.Fatalf("delivered %+v", msgs)
+	}
+	if !slices.Contains(f.Commands(), "MAIL FROM:<me@example.com> SIZE="+strconv.Itoa(len(seven))) {
+		t.Errorf("commands %q", f.Commands())
+	}
+}
+
+// TestExpiryReasonAge: the age limit appears in the expiry reason as a
+// person would write it: whole days as "2d", whole hours as "36h", else
+// Go's duration ("90m0s" reads as 1h30m0s).
+func TestExpiryReasonAge(t *testing.T) {
+	for age, want := range map[time.Duration]string{48 * time.Hour: "2d", 36 * time.Hour: "36h", 90 * time.Minute: "1h30m0s"} {
+		q := testQueue(t)
+		q.MaxAge = age
+		id := commitN(t, q, 1, "", "a@example.com")[0]
+		created := show(t, q, id).Created
+		q.Now = func() time.Time { return created.Add(age) }
+		if _, err := q.Flush(context.Background(), downDialer(t, nil), false); err != nil {
+			t.Fatal(err)
+		}
+		if e := failedEntry(t, q, id); !strings.HasPrefix(e.Reason, "expired after "+want+": ") {
+			t.Errorf("MaxAge %v: reason %q", age, e.Reason)
 		}
 	}
 }
