@@ -327,3 +327,44 @@ func TestEndOfDataRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestPipelinedAuthRefusedSaysWhy: AUTH PLAIN refused inside the first
+// group (RFC 4954 §4) reads exactly as the same refusal at Dial does,
+// hint included: the user is told to check the username and password.
+func TestPipelinedAuthRefusedSaysWhy(t *testing.T) {
+	s := smtptest.Start(t, smtptest.Options{})
+	o := options(s, send.StartTLS)
+	o.Auth = "plain"
+	o.Password = func() (string, error) { return "wrong", nil }
+	_, dialErr := send.Dial(t.Context(), o)
+	if dialErr == nil {
+		t.Fatal("Dial with a wrong password succeeded")
+	}
+	o.PipelineAuth = true
+	c := dial(t, o)
+	_, err := c.Send(envAB, strings.NewReader(msg))
+	wantKind(t, err, send.KindAuth, false)
+	if err.Error() != dialErr.Error() || !strings.HasSuffix(err.Error(), " (check the username and password)") {
+		t.Errorf("pipelined: %q\nat Dial:   %q", err, dialErr)
+	}
+}
+
+// TestInvalidReplyText: an invalid reply is quoted to the user: a code
+// outside the SMTP classes with its text, a line that is no reply at all
+// as the parser's complaint about it.
+func TestInvalidReplyText(t *testing.T) {
+	for reply, want := range map[string]string{"600 what": ": 600 what", "2x0 what": "2x0 what"} {
+		f := smtptest.StartFake(t, smtptest.FakeOptions{Reply: func(n int, cmd string) string {
+			if strings.HasPrefix(cmd, "MAIL") {
+				return reply
+			}
+			return ""
+		}})
+		c := fakeClient(t, f, 2*time.Second)
+		_, err := c.Send(envAB, strings.NewReader(msg))
+		wantKind(t, err, send.KindProtocol, true)
+		if prefix := "send: " + f.Addr + " sent an invalid reply during MAIL FROM"; !strings.HasPrefix(err.Error(), prefix) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: Error() = %q", reply, err)
+		}
+	}
+}
