@@ -6,7 +6,6 @@ package send_test
 // per-recipient results, the error's kind, code and op.
 
 import (
-	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -95,8 +94,6 @@ func TestSizeLimitZero(t *testing.T) {
 		}
 	}
 }
-
-var _ = errors.Is
 
 // TestReplyCodeClasses: RCPT replies at the edges of the classes of RFC
 // 5321 §4.2.1 — 400 and 499 are temporary refusals, 500 and 599
@@ -366,5 +363,16 @@ func TestInvalidReplyText(t *testing.T) {
 		if prefix := "send: " + f.Addr + " sent an invalid reply during MAIL FROM"; !strings.HasPrefix(err.Error(), prefix) || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: Error() = %q", reply, err)
 		}
+	}
+}
+
+// TestConnectErrorCause: a connect failure that is neither a refusal
+// nor a timeout is reported by its cause alone, without Go's "dial tcp"
+// prefix (the address is already in the message).
+func TestConnectErrorCause(t *testing.T) {
+	_, err := send.Dial(t.Context(), send.Options{Host: "127.0.0.1", Port: 70000, TLS: send.NoTLS, Timeout: time.Second})
+	wantKind(t, err, send.KindNetwork, true)
+	if want := "send: cannot connect to 127.0.0.1:70000: address 70000: invalid port"; err.Error() != want {
+		t.Errorf("Error() = %q\nwant      %q", err, want)
 	}
 }
