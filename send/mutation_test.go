@@ -376,3 +376,33 @@ func TestConnectErrorCause(t *testing.T) {
 		t.Errorf("Error() = %q\nwant      %q", err, want)
 	}
 }
+
+// TestBreakCauseNamed: the error of a job whose session broke says why
+// it broke. The server hangs at job 2's RSET: job 1 is delivered, and
+// jobs 2 and 3 (never answered: ErrNoReply) read "timed out", not the
+// "use of closed network connection" of the socket closed behind them.
+// The server closing the connection at job 4's MAIL reads as that.
+func TestBreakCauseNamed(t *testing.T) {
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING", "CHUNKING"}, Reply: func(n int, cmd string) string {
+		if n == 6 {
+			return "HANG"
+		}
+		return ""
+	}})
+	c := fakeClient(t, f, 300*time.Millisecond)
+	errs := streamN(t, c, 3)
+	if errs[0] != nil {
+		t.Errorf("job 1: %v", errs[0])
+	}
+	for k := 1; k < 3; k++ {
+		wantKind(t, errs[k], send.KindNetwork, true)
+		if msg := errs[k].Error(); !strings.Contains(msg, "timed out") || strings.Contains(msg, "closed network connection") {
+			t.Errorf("job %d: %q", k+1, msg)
+		}
+	}
+
+	errs, _ = windowFault(t, "CLOSE")
+	if msg := errs[3].Error(); !strings.HasSuffix(msg, "lost during MAIL FROM: the server closed the connection") {
+		t.Errorf("job 4: %q", msg)
+	}
+}
