@@ -8,6 +8,7 @@ package send_test
 import (
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -402,7 +403,61 @@ func TestBreakCauseNamed(t *testing.T) {
 	}
 
 	errs, _ = windowFault(t, "CLOSE")
-	if msg := errs[3].Error(); !strings.HasSuffix(msg, "lost during MAIL FROM: the server closed the connection") {
-		t.Errorf("job 4: %q", msg)
+	for k := 3; k < 5; k++ {
+		if msg := errs[k].Error(); !strings.HasSuffix(msg, "lost during MAIL FROM: the server closed the connection") || strings.Count(msg, "lost during") != 1 {
+			t.Errorf("job %d: %q", k+1, msg)
+		}
+	}
+}
+
+// syncBuffer is a transcript the test may read while the session's
+// reader goroutine writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestIdle421Quoted: a server that says 421 and closes while the session
+// is idle: once that reply is in, the next Send fails at once, quoting
+// the server's 421 (not a bare "invalid reply"), and delivers nothing.
+func TestIdle421Quoted(t *testing.T) {
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING", "CHUNKING"}, Reply: func(n int, cmd string) string {
+		if strings.HasSuffix(cmd, " LAST") {
+			return "250 2.0.0 queued\r\n421 4.4.2 idle timeout"
+		}
+		return ""
+	}})
+	o := scriptOptions(t, f.Addr)
+	var tr syncBuffer
+	o.TLS, o.Username, o.Password, o.Timeout, o.Verbose = send.NoTLS, "", nil, 2*time.Second, &tr
+	c := dial(t, o)
+	if _, err := c.Send(envAB, strings.NewReader(msg)); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(tr.String(), "S: 421 ") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no 421 read:\n%s", tr.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	_, err := c.Send(envAB, strings.NewReader(msg))
+	if err == nil || !strings.Contains(err.Error(), "421 4.4.2 idle timeout") {
+		t.Errorf("Send after the idle 421: %v", err)
+	}
+	if n := len(f.Messages()); n != 1 {
+		t.Errorf("%d delivered, want 1", n)
 	}
 }
