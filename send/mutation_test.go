@@ -461,3 +461,28 @@ func TestIdle421Quoted(t *testing.T) {
 		t.Errorf("%d delivered, want 1", n)
 	}
 }
+
+// TestRSETRefusedEndsSession: a server that refuses RSET may still hold
+// a transaction; the session ends there. The transaction pipelined behind
+// the RSET was answered and delivered, and is reported so (its replies
+// arrived); the next Send fails at once instead of using the session.
+func TestRSETRefusedEndsSession(t *testing.T) {
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING", "CHUNKING"}, Reply: func(n int, cmd string) string {
+		if cmd == "RSET" {
+			return "502 5.5.2 no RSET here"
+		}
+		return ""
+	}})
+	c := fakeClient(t, f, 2*time.Second)
+	for k, err := range streamN(t, c, 2) {
+		if err != nil {
+			t.Errorf("job %d: %v", k+1, err)
+		}
+	}
+	if n := len(f.Messages()); n != 2 {
+		t.Errorf("%d delivered, want 2", n)
+	}
+	if _, err := c.Send(envAB, strings.NewReader(msg)); err == nil || !strings.Contains(err.Error(), "no longer usable") || !strings.Contains(err.Error(), "502 5.5.2 no RSET here") {
+		t.Errorf("Send after the refused RSET: %v", err)
+	}
+}
