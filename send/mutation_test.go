@@ -6,6 +6,7 @@ package send_test
 // per-recipient results, the error's kind, code and op.
 
 import (
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -464,8 +465,10 @@ func TestIdle421Quoted(t *testing.T) {
 
 // TestRSETRefusedEndsSession: a server that refuses RSET may still hold
 // a transaction; the session ends there. The transaction pipelined behind
-// the RSET was answered and delivered, and is reported so (its replies
-// arrived); the next Send fails at once instead of using the session.
+// the RSET is reported delivered if its replies arrived before the client
+// read the refusal, else as a temporary failure (to be sent again); the
+// next Send fails at once, quoting the refusal, instead of using the
+// session.
 func TestRSETRefusedEndsSession(t *testing.T) {
 	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING", "CHUNKING"}, Reply: func(n int, cmd string) string {
 		if cmd == "RSET" {
@@ -474,15 +477,62 @@ func TestRSETRefusedEndsSession(t *testing.T) {
 		return ""
 	}})
 	c := fakeClient(t, f, 2*time.Second)
-	for k, err := range streamN(t, c, 2) {
-		if err != nil {
-			t.Errorf("job %d: %v", k+1, err)
-		}
+	errs := streamN(t, c, 2)
+	if errs[0] != nil {
+		t.Errorf("job 1: %v", errs[0])
 	}
-	if n := len(f.Messages()); n != 2 {
-		t.Errorf("%d delivered, want 2", n)
+	if errs[1] != nil && !asError(t, errs[1]).Temporary {
+		t.Errorf("job 2: %v", errs[1])
 	}
 	if _, err := c.Send(envAB, strings.NewReader(msg)); err == nil || !strings.Contains(err.Error(), "no longer usable") || !strings.Contains(err.Error(), "502 5.5.2 no RSET here") {
 		t.Errorf("Send after the refused RSET: %v", err)
 	}
+}
+
+// TestRefusedChunkStopsMessage: once the client has read a server's
+// refusal of a chunk in the middle of a message, it sends no further
+// chunk and no BDAT LAST (RFC 3030 §4.2): the message is refused with the
+// server's code, not delivered.
+func TestRefusedChunkStopsMessage(t *testing.T) {
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING", "CHUNKING"}, Reply: func(n int, cmd string) string {
+		if cmd == "BDAT 1048576" {
+			return "554 5.3.4 chunk refused"
+		}
+		return ""
+	}})
+	o := scriptOptions(t, f.Addr)
+	var tr syncBuffer
+	o.TLS, o.Username, o.Password, o.Timeout, o.DataTimeout, o.Verbose = send.NoTLS, "", nil, 2*time.Second, 2*time.Second, &tr
+	c := dial(t, o)
+	line := strings.Repeat("x", 1023) + "\n"
+	// The rest of the message is handed out only once the client has read
+	// the refusal of the first MiB (its transcript shows it).
+	body := io.MultiReader(strings.NewReader(strings.Repeat(line, 1024)), &gate{tr: &tr, r: strings.NewReader(strings.Repeat(line, 3*1024))})
+	_, err := c.Send(envAB, body)
+	e := wantKind(t, err, send.KindReply, false)
+	if e.Code != 554 || e.Op != "data" {
+		t.Errorf("Code %d Op %q", e.Code, e.Op)
+	}
+	for _, cmd := range f.Commands() {
+		if strings.HasSuffix(cmd, " LAST") {
+			t.Errorf("BDAT LAST after a refused chunk: %q", f.Commands())
+		}
+	}
+	if n := len(f.Messages()); n != 0 {
+		t.Errorf("%d delivered", n)
+	}
+}
+
+// gate reads from r once the transcript shows the server's 554.
+type gate struct {
+	tr *syncBuffer
+	r  io.Reader
+}
+
+func (g *gate) Read(p []byte) (int, error) {
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(g.tr.String(), "S: 554 ") && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	return g.r.Read(p)
 }
