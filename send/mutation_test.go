@@ -523,16 +523,52 @@ func TestRefusedChunkStopsMessage(t *testing.T) {
 	}
 }
 
-// gate reads from r once the transcript shows the server's 554.
+// gate reads from r once the transcript shows the server's reply want
+// ("S: 554 " when empty).
 type gate struct {
-	tr *syncBuffer
-	r  io.Reader
+	tr   *syncBuffer
+	want string
+	r    io.Reader
 }
 
 func (g *gate) Read(p []byte) (int, error) {
 	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(g.tr.String(), "S: 554 ") && time.Now().Before(deadline) {
+	want := g.want
+	if want == "" {
+		want = "S: 554 "
+	}
+	for !strings.Contains(g.tr.String(), want) && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 	return g.r.Read(p)
+}
+
+// TestChunk421: a 421 to a chunk in the middle of a message (RFC 5321
+// §3.8: the server is closing). Once the client has read it, the message
+// stops there: a temporary error with the server's 421 for op "data",
+// nothing delivered, and the session is over.
+func TestChunk421(t *testing.T) {
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING", "CHUNKING"}, Reply: func(n int, cmd string) string {
+		if cmd == "BDAT 1048576" {
+			return "421 4.3.2 shutting down"
+		}
+		return ""
+	}})
+	o := scriptOptions(t, f.Addr)
+	var tr syncBuffer
+	o.TLS, o.Username, o.Password, o.Timeout, o.DataTimeout, o.Verbose = send.NoTLS, "", nil, 2*time.Second, 2*time.Second, &tr
+	c := dial(t, o)
+	line := strings.Repeat("x", 1023) + "\n"
+	body := io.MultiReader(strings.NewReader(strings.Repeat(line, 1024)), &gate{tr: &tr, want: "S: 421 ", r: strings.NewReader(strings.Repeat(line, 2*1024))})
+	_, err := c.Send(envAB, body)
+	e := wantKind(t, err, send.KindReply, true)
+	if e.Code != 421 || e.Op != "data" {
+		t.Errorf("Code %d Op %q: %v", e.Code, e.Op, err)
+	}
+	if n := len(f.Messages()); n != 0 {
+		t.Errorf("%d delivered", n)
+	}
+	if _, err := c.Send(envAB, strings.NewReader(msg)); err == nil || !strings.Contains(err.Error(), "no longer usable") {
+		t.Errorf("Send after the 421: %v", err)
+	}
 }
