@@ -8,9 +8,11 @@ package send_test
 import (
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/outboxmail/outbox/internal/smtptest"
@@ -570,5 +572,58 @@ func TestChunk421(t *testing.T) {
 	}
 	if _, err := c.Send(envAB, strings.NewReader(msg)); err == nil || !strings.Contains(err.Error(), "no longer usable") {
 		t.Errorf("Send after the 421: %v", err)
+	}
+}
+
+// TestChunkBoundaries: a message of uneven pieces (bare LF lines that
+// grow by a CR each, read a few bytes at a time) still goes in chunks of
+// exactly 1 MiB, then the rest with LAST, byte for byte; and so do the
+// DATA path's cases read one byte at a time.
+func TestChunkBoundaries(t *testing.T) {
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING", "CHUNKING"}})
+	c := fakeClient(t, f, 5*time.Second)
+	var b strings.Builder
+	for i := 0; b.Len() < 2500000; i++ {
+		b.WriteString(strings.Repeat("y", i%97) + "\n")
+	}
+	big := b.String()
+	if _, err := c.Send(envAB, iotest.HalfReader(strings.NewReader(big))); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.ReplaceAll(big, "\n", "\r\n")
+	if msgs := f.Messages(); len(msgs) != 1 || string(msgs[0].Data) != want {
+		t.Fatalf("delivered %d messages", len(msgs))
+	}
+	var chunks []string
+	for _, cmd := range f.Commands() {
+		if strings.HasPrefix(cmd, "BDAT") {
+			chunks = append(chunks, cmd)
+		}
+	}
+	if len(chunks) != 3 || chunks[0] != "BDAT 1048576" || chunks[1] != "BDAT 1048576" || chunks[2] != "BDAT "+strconv.Itoa(len(want)-2<<20)+" LAST" {
+		t.Errorf("chunks %q", chunks)
+	}
+
+	// The normaliser hands the message on in 32 KiB blocks; here the last
+	// block is the final LF alone, its CR the end of the block before: the
+	// message already ends in CRLF and gets no second one.
+	edge := strings.Repeat("x", 32<<10-1) + "\r\n"
+	if _, err := c.Send(envAB, strings.NewReader(edge)); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := f.Messages(); string(msgs[len(msgs)-1].Data) != edge {
+		t.Errorf("a message ending in CRLF across a 32 KiB block: delivered %d bytes, want %d", len(msgs[len(msgs)-1].Data), len(edge))
+	}
+
+	for _, in := range send.DataCases {
+		if _, err := c.Send(envAB, iotest.OneByteReader(strings.NewReader(in))); err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		ref := send.DataReference([]byte(in))
+		want := strings.ReplaceAll("\n"+string(ref[:len(ref)-3]), "\n..", "\n.")[1:]
+		msgs := f.Messages()
+		if got := string(msgs[len(msgs)-1].Data); got != want {
+			t.Errorf("%q one byte at a time: delivered %q, want %q", in, got, want)
+		}
 	}
 }
