@@ -7,6 +7,7 @@ package send_test
 
 import (
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -625,5 +626,99 @@ func TestChunkBoundaries(t *testing.T) {
 		if got := string(msgs[len(msgs)-1].Data); got != want {
 			t.Errorf("%q one byte at a time: delivered %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestHELOFallback: a server that answers EHLO with 500 or 502 gets HELO
+// (RFC 5321 §4.1.1.1) and a session without extensions: plain DATA,
+// lock-step, no MAIL parameters. One that refuses HELO too fails Dial
+// with that reply.
+func TestHELOFallback(t *testing.T) {
+	for _, refusal := range []string{"500 5.5.1 what", "502 5.5.2 not here"} {
+		f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING", "CHUNKING", "8BITMIME"}, Reply: func(n int, cmd string) string {
+			if strings.HasPrefix(cmd, "EHLO") {
+				return refusal
+			}
+			return ""
+		}})
+		c := fakeClient(t, f, 2*time.Second)
+		if _, err := c.Send(envAB, strings.NewReader(msg)); err != nil {
+			t.Fatalf("%s: %v", refusal, err)
+		}
+		want := []string{"EHLO client.example", "HELO client.example", "MAIL FROM:<a@example.com>", "RCPT TO:<b@example.com>", "DATA"}
+		if got := f.Commands(); !slices.Equal(got, want) {
+			t.Errorf("%s: commands %q", refusal, got)
+		}
+		if f.Early() != 0 || len(c.Extensions()) != 0 {
+			t.Errorf("%s: %d pipelined, extensions %v", refusal, f.Early(), c.Extensions())
+		}
+	}
+
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Reply: func(n int, cmd string) string {
+		switch {
+		case strings.HasPrefix(cmd, "EHLO"):
+			return "502 5.5.2 not here"
+		case strings.HasPrefix(cmd, "HELO"):
+			return "554 5.7.1 go away"
+		}
+		return ""
+	}})
+	o := scriptOptions(t, f.Addr)
+	o.TLS, o.Username, o.Password = send.NoTLS, "", nil
+	_, err := send.Dial(t.Context(), o)
+	e := wantKind(t, err, send.KindReply, false)
+	if e.Op != "ehlo" || e.Code != 554 {
+		t.Errorf("Op %q Code %d: %v", e.Op, e.Code, err)
+	}
+	// Any other EHLO refusal is final: no HELO.
+	f = smtptest.StartFake(t, smtptest.FakeOptions{Reply: func(n int, cmd string) string {
+		if strings.HasPrefix(cmd, "EHLO") {
+			return "554 5.7.1 go away"
+		}
+		return ""
+	}})
+	o = scriptOptions(t, f.Addr)
+	o.TLS, o.Username, o.Password = send.NoTLS, "", nil
+	if _, err := send.Dial(t.Context(), o); err == nil || slices.Contains(f.Commands(), "HELO client.example") {
+		t.Errorf("EHLO 554: %v, commands %q", err, f.Commands())
+	}
+}
+
+// TestDefaultHeloLiteral: without a configured helo, on a machine whose
+// name is no FQDN, EHLO carries the address literal of our end of the
+// connection (RFC 5321 §4.1.4), "[127.0.0.1]" over IPv4.
+func TestDefaultHeloLiteral(t *testing.T) {
+	if h, _ := os.Hostname(); strings.Contains(h, ".") {
+		t.Skipf("host name %q is a FQDN: EHLO uses it, not the literal", h)
+	}
+	f := smtptest.StartFake(t, smtptest.FakeOptions{})
+	o := scriptOptions(t, f.Addr)
+	o.TLS, o.Username, o.Password, o.Helo = send.NoTLS, "", nil, ""
+	dial(t, o)
+	if cmds := f.Commands(); len(cmds) == 0 || cmds[0] != "EHLO [127.0.0.1]" {
+		t.Errorf("commands %q", cmds)
+	}
+}
+
+// TestResetRefused: Reset reports a refused RSET with the server's
+// reply, and a session whose RSET was accepted goes on.
+func TestResetRefused(t *testing.T) {
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Reply: func(n int, cmd string) string {
+		if cmd == "RSET" && n > 4 {
+			return "502 5.5.2 no RSET here"
+		}
+		return ""
+	}})
+	c := fakeClient(t, f, 2*time.Second)
+	if err := c.Reset(); err != nil {
+		t.Fatalf("first RSET: %v", err)
+	}
+	if _, err := c.Send(envAB, strings.NewReader(msg)); err != nil {
+		t.Fatal(err)
+	}
+	err := c.Reset()
+	e := wantKind(t, err, send.KindReply, false)
+	if e.Op != "rset" || e.Code != 502 {
+		t.Errorf("Op %q Code %d: %v", e.Op, e.Code, err)
 	}
 }
