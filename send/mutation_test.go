@@ -6,6 +6,7 @@ package send_test
 // per-recipient results, the error's kind, code and op.
 
 import (
+	"context"
 	"io"
 	"os"
 	"slices"
@@ -720,5 +721,19 @@ func TestResetRefused(t *testing.T) {
 	e := wantKind(t, err, send.KindReply, false)
 	if e.Op != "rset" || e.Code != 502 {
 		t.Errorf("Op %q Code %d: %v", e.Op, e.Code, err)
+	}
+}
+
+// TestDialDeadlinePassed: a caller whose deadline has passed before the
+// connection is made gets a timeout (temporary), not a network failure.
+func TestDialDeadlinePassed(t *testing.T) {
+	f := smtptest.StartFake(t, smtptest.FakeOptions{})
+	o := scriptOptions(t, f.Addr)
+	o.TLS, o.Username, o.Password = send.NoTLS, "", nil
+	ctx, cancel := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
+	defer cancel()
+	_, err := send.Dial(ctx, o)
+	if e := wantKind(t, err, send.KindTimeout, true); e.Op != "connect" {
+		t.Errorf("Op %q: %v", e.Op, err)
 	}
 }
