@@ -2,6 +2,7 @@ package mime
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"io"
 	gomime "mime"
@@ -198,5 +199,141 @@ func TestMutationEmptyAttachment(t *testing.T) {
 	}
 	if strings.Join(names, ",") != "empty.log" {
 		t.Errorf("attachments %q in %q", names, out.String())
+	}
+}
+
+// The error text a user reads: the cause when there is no message of our
+// own, and the bad value quoted whole up to 120 octets, cut with "..."
+// beyond.
+func TestMutationErrorText(t *testing.T) {
+	cause := errors.New("no angle-addr")
+	if got := (&Error{Field: "To", Value: "x", Err: cause}).Error(); got != `mime: invalid To "x": no angle-addr` {
+		t.Errorf("Err only: %q", got)
+	}
+	if got := (&Error{Field: "To", Value: "x", Msg: "bad", Err: cause}).Error(); got != `mime: invalid To "x": bad` {
+		t.Errorf("Msg and Err: %q", got)
+	}
+	v := strings.Repeat("v", 120)
+	if got := (&Error{Field: "Subject", Value: v, Msg: "bad"}).Error(); got != `mime: invalid Subject "`+v+`": bad` {
+		t.Errorf("120 octets: %q", got)
+	}
+	if got := (&Error{Field: "Subject", Value: v + "w", Msg: "bad"}).Error(); got != `mime: invalid Subject "`+v+`"...: bad` {
+		t.Errorf("121 octets: %q", got)
+	}
+}
+
+// composeErr composes m and returns the *Error it is refused with, or nil.
+func composeErr(t *testing.T, m *Compose) *Error {
+	t.Helper()
+	if m.Text == "" {
+		m.Text = "hi\n"
+	}
+	_, err := m.WriteTo(io.Discard)
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("not an *Error: %v", err)
+	}
+	return e
+}
+
+// Header checks at their edges: a value that starts with a line break,
+// field names of 200 octets and of "!" and "~" (the ends of ftext,
+// RFC 5322 §3.6.8), a Message-ID that fills a 998-octet line exactly, and
+// Message-IDs with "!", "~" or a control character.
+func TestMutationHeaderEdges(t *testing.T) {
+	m := composeFixed()
+	m.Subject = "\nBcc: victim@example.net"
+	if e := composeErr(t, m); e == nil || e.Field != "Subject" || !strings.Contains(e.Msg, "line break") {
+		t.Errorf("Subject starting with LF: %v", e)
+	}
+	for name, ok := range map[string]bool{
+		"!~":                     true,
+		strings.Repeat("X", 200): true,
+		strings.Repeat("X", 201): false,
+	} {
+		m := composeFixed()
+		m.Headers = []Field{{name, "v"}}
+		if e := composeErr(t, m); (e == nil) != ok {
+			t.Errorf("header name %.10q (%d octets): %v", name, len(name), e)
+		}
+	}
+	long := func(n int) string { return "<" + strings.Repeat("i", n-len("<@example.com>")) + "@example.com>" }
+	for id, ok := range map[string]bool{
+		long(998 - len("Message-ID: ")):     true,
+		long(998 - len("Message-ID: ") + 1): false,
+		"<!a~@example.com>":                 true,
+		"<a\x01@example.com>":               false,
+		"<a\x7f@example.com>":               false,
+	} {
+		m := composeFixed()
+		m.MessageID = id
+		e := composeErr(t, m)
+		if (e == nil) != ok || e != nil && e.Field != "Message-ID" {
+			t.Errorf("Message-ID %.20q (%d octets): %v", id, len(id), e)
+		}
+	}
+}
+
+// Subjects of printable ASCII, spaces and tabs go out as written; only
+// what needs it becomes an encoded-word.
+func TestMutationSubjectAsIs(t *testing.T) {
+	m := composeFixed()
+	m.Text = "hi\n"
+	m.Subject = "a b\t~c"
+	var out bytes.Buffer
+	if _, err := m.WriteTo(&out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "\r\nSubject: a b\t~c\r\n") {
+		t.Errorf("Subject: %q", out.String())
+	}
+}
+
+// Base64 lines are at most 76 characters (RFC 2045 §6.8) also where the
+// encoder's 1,024-octet chunks end mid-line, and decode to the file.
+func TestMutationBase64Lines(t *testing.T) {
+	data := make([]byte, 5000)
+	for i := range data {
+		data[i] = byte(i*7 + i/251)
+	}
+	paths := composeFiles(t, map[string][]byte{"blob.bin": data})
+	m := composeFixed()
+	m.Text = "x\n"
+	m.Attach = []string{paths["blob.bin"]}
+	var out bytes.Buffer
+	if _, err := m.WriteTo(&out); err != nil {
+		t.Fatal(err)
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(out.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, params, _ := gomime.ParseMediaType(msg.Header.Get("Content-Type"))
+	r := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		p, err := r.NextPart()
+		if err != nil {
+			t.Fatal("no blob.bin part")
+		}
+		if p.FileName() != "blob.bin" {
+			continue
+		}
+		// multipart.Part decodes only quoted-printable: this is the raw base64.
+		raw, _ := io.ReadAll(p)
+		var b64 []byte
+		for _, line := range strings.Split(string(raw), "\r\n") {
+			if len(line) > 76 {
+				t.Fatalf("base64 line of %d", len(line))
+			}
+			b64 = append(b64, line...)
+		}
+		got, err := base64.StdEncoding.DecodeString(string(b64))
+		if err != nil || !bytes.Equal(got, data) {
+			t.Fatalf("decoded %d bytes, %v", len(got), err)
+		}
+		return
 	}
 }
