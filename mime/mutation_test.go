@@ -337,3 +337,64 @@ func TestMutationBase64Lines(t *testing.T) {
 		return
 	}
 }
+
+// composeSubject returns the Subject line as written, unfolded (RFC 5322
+// §2.2.3: CRLF removed), and the Subject a reader decodes from it.
+func composeSubject(t *testing.T, subject string) (raw, decoded string) {
+	t.Helper()
+	m := composeFixed()
+	m.Text = "hi\n"
+	m.Subject = subject
+	var out bytes.Buffer
+	if _, err := m.WriteTo(&out); err != nil {
+		t.Fatal(err)
+	}
+	_, after, _ := strings.Cut(out.String(), "\r\nSubject: ")
+	raw, _, _ = strings.Cut(after, "\r\nMessage-ID: ")
+	raw = strings.ReplaceAll(raw, "\r\n", "")
+	decoded, err := new(gomime.WordDecoder).DecodeHeader(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw, decoded
+}
+
+// Subject encoding at its edges: letters and digits at the ends of their
+// ranges stay literal in Q; a tie in length between Q and B goes to B; a
+// word that fills the 998-octet line with "Subject: " is written as is and
+// one octet more is encoded; a run of 100 spaces is kept and longer ones
+// encoded. A reader always decodes the Subject given.
+func TestMutationSubjectEncoding(t *testing.T) {
+	for subject, want := range map[string]string{
+		"éazAZ09":                            "=?utf-8?q?=C3=A9azAZ09?=",
+		"ééa":                                "=?utf-8?b?w6nDqWE=?=",
+		strings.Repeat("x", 989):             strings.Repeat("x", 989),
+		"a" + strings.Repeat(" ", 100) + "b": "a" + strings.Repeat(" ", 100) + "b",
+	} {
+		raw, decoded := composeSubject(t, subject)
+		if raw != want || decoded != subject {
+			t.Errorf("Subject %.20q: written %.40q, decoded %.20q", subject, raw, decoded)
+		}
+	}
+	for _, subject := range []string{strings.Repeat("x", 990), "a" + strings.Repeat(" ", 101) + "b"} {
+		raw, decoded := composeSubject(t, subject)
+		if !strings.Contains(raw, "=?utf-8?") || decoded != subject {
+			t.Errorf("Subject %.20q (%d octets): written %.40q, decoded %d octets", subject, len(subject), raw, len(decoded))
+		}
+	}
+}
+
+// RFC 2047 §2: an encoded-word is at most 75 characters, also in the Q
+// form of text where "." takes three ("=2E").
+func TestMutationQWordLength(t *testing.T) {
+	subject := "é" + strings.Repeat("abcdefghi.", 20)
+	raw, decoded := composeSubject(t, subject)
+	if decoded != subject || !strings.HasPrefix(raw, "=?utf-8?q?") {
+		t.Fatalf("written %q, decoded %q", raw, decoded)
+	}
+	for _, w := range strings.Fields(raw) {
+		if len(w) > 75 {
+			t.Errorf("encoded-word of %d: %s", len(w), w)
+		}
+	}
+}
