@@ -398,3 +398,25 @@ func TestMutationQWordLength(t *testing.T) {
 		}
 	}
 }
+
+// Folding at its edge: a Subject line of exactly 78 characters stays one
+// line, one of 79 is folded before its last word (RFC 5322 §2.1.1, §2.2.3);
+// an -H field with an empty value is written "Name:" with nothing after.
+func TestMutationFoldEdge(t *testing.T) {
+	for n, want := range map[int]string{
+		67: "Subject: a " + strings.Repeat("x", 67) + "\r\n",
+		68: "Subject: a\r\n " + strings.Repeat("x", 68) + "\r\n",
+	} {
+		m := composeFixed()
+		m.Text = "hi\n"
+		m.Subject = "a " + strings.Repeat("x", n)
+		m.Headers = []Field{{"X-Empty", ""}}
+		var out bytes.Buffer
+		if _, err := m.WriteTo(&out); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "\r\n"+want) || !strings.Contains(out.String(), "\r\nX-Empty:\r\n") {
+			t.Errorf("Subject of %d: %q", n, out.String())
+		}
+	}
+}
