@@ -69,3 +69,37 @@ func TestMutationStdinCRAtEOF(t *testing.T) {
 		t.Errorf("got %q", out.String())
 	}
 }
+
+// Field names may use every printable ASCII character but ":" (RFC 5322
+// §3.6.8): "X!~" starts a header field, so the message keeps its header.
+func TestMutationStdinFieldNameEdges(t *testing.T) {
+	var out bytes.Buffer
+	if _, err := ReadStdin(&out, strings.NewReader("X!~: v\nSubject: s\n\nbody\n"), stdinOpts(false, true)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "X!~: v\r\nSubject: s\r\n") || !strings.HasSuffix(out.String(), "\r\n\r\nbody\r\n") {
+		t.Errorf("got %q", out.String())
+	}
+}
+
+// A header line of exactly 998 octets is sent as it is; one of 999 is
+// folded at its last space within the limit (RFC 5322 §2.1.1, §2.2.3).
+func TestMutationStdinFoldAt998(t *testing.T) {
+	for n, folded := range map[int]bool{998: false, 999: true} {
+		line := stdinFieldOf(n)
+		var out bytes.Buffer
+		if _, err := ReadStdin(&out, strings.NewReader(line+"\n\nbody\n"), stdinOpts(false, true)); err != nil {
+			t.Fatal(err)
+		}
+		got, _, _ := strings.Cut(out.String(), "\r\nDate: ")
+		unfolded := strings.ReplaceAll(got, "\r\n", "")
+		if unfolded != line || strings.Contains(got, "\r\n") != folded {
+			t.Errorf("%d octets: folded %v, got %q", n, strings.Contains(got, "\r\n"), got[max(0, len(got)-40):])
+		}
+		for _, l := range strings.Split(got, "\r\n") {
+			if len(l) > 998 {
+				t.Errorf("%d octets: a line of %d", n, len(l))
+			}
+		}
+	}
+}
