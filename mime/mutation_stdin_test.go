@@ -2,6 +2,7 @@ package mime
 
 import (
 	"bytes"
+	gomime "mime"
 	"strings"
 	"testing"
 )
@@ -101,5 +102,15 @@ func TestMutationStdinFoldAt998(t *testing.T) {
 				t.Errorf("%d octets: a line of %d", n, len(l))
 			}
 		}
+	}
+}
+
+// windows-1252 encoded-words decode 0x80 and 0x9F through the table and
+// 0xA0 as Latin-1 (a no-break space).
+func TestMutationStdinCP1252(t *testing.T) {
+	d := gomime.WordDecoder{CharsetReader: stdinCharsetReader}
+	got, err := d.DecodeHeader("=?windows-1252?q?=80=9F=A0=E9?=")
+	if err != nil || got != "€Ÿ\u00a0é" {
+		t.Errorf("decoded %q, %v", got, err)
 	}
 }
