@@ -114,3 +114,31 @@ func TestMutationStdinCP1252(t *testing.T) {
 		t.Errorf("decoded %q, %v", got, err)
 	}
 }
+
+// A field of only white space after the colon past 998 octets cannot be
+// folded (a piece would be white space only, RFC 5322 §2.2.3): refused,
+// naming the field.
+func TestMutationStdinUnfoldable(t *testing.T) {
+	for _, line := range []string{
+		"X-A:" + strings.Repeat(" ", 1000),
+	} {
+		var out bytes.Buffer
+		_, err := ReadStdin(&out, strings.NewReader(line+"\n\nbody\n"), stdinOpts(false, true))
+		if err == nil || !strings.Contains(err.Error(), "header X-A") || !strings.Contains(err.Error(), "no space to fold") {
+			t.Errorf("%d octets: %v", len(line), err)
+		}
+	}
+}
+
+// A From: holding an empty group gives no From address (and no crash): the
+// sender then comes from the options.
+func TestMutationStdinEmptyGroupFrom(t *testing.T) {
+	var out bytes.Buffer
+	info, err := ReadStdin(&out, strings.NewReader("From: undisclosed:;\nTo: a@b.c\n\nbody\n"), stdinOpts(false, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.FromAddress != "" || !strings.HasPrefix(out.String(), "From: undisclosed:;\r\n") {
+		t.Errorf("FromAddress %q, out %q", info.FromAddress, out.String())
+	}
+}
