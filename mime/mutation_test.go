@@ -420,3 +420,19 @@ func TestMutationFoldEdge(t *testing.T) {
 		}
 	}
 }
+
+// Display names needing encoded-words are written in outbox's phrase-safe
+// Q form (RFC 2047 §5(3)), also with parentheses, where net/mail on its
+// own would switch to base64.
+func TestMutationDisplayNameQ(t *testing.T) {
+	m := composeFixed()
+	m.Text = "hi\n"
+	m.To = []*mail.Address{{Name: "Build Bot (é)", Address: "ops@example.com"}}
+	var out bytes.Buffer
+	if _, err := m.WriteTo(&out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "\r\nTo: =?utf-8?q?Build_Bot_=28=C3=A9=29?= <ops@example.com>\r\n") {
+		t.Errorf("got %q", out.String())
+	}
+}
