@@ -142,3 +142,17 @@ func TestMutationStdinEmptyGroupFrom(t *testing.T) {
 		t.Errorf("FromAddress %q, out %q", info.FromAddress, out.String())
 	}
 }
+
+// -t with a list net/mail refuses (bare local names): comments, nested
+// ones too, are dropped and "<root>" is the local name root.
+func TestMutationStdinLenientList(t *testing.T) {
+	var out bytes.Buffer
+	in := "To: root (Cron (daily) job), <admin>, b@c.d\n\nbody\n"
+	info, err := ReadStdin(&out, strings.NewReader(in), stdinOpts(true, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(info.Recipients, ","); got != "root,admin,b@c.d" {
+		t.Errorf("Recipients %q", got)
+	}
+}
