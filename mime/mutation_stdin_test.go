@@ -156,3 +156,21 @@ func TestMutationStdinLenientList(t *testing.T) {
 		t.Errorf("Recipients %q", got)
 	}
 }
+
+// NUL bytes are dropped; trailing ones do not hide the line end before
+// them, so no empty line is added at the end of the body.
+func TestMutationStdinTrailingNUL(t *testing.T) {
+	for in, want := range map[string]string{
+		"Subject: s\n\nx\n\x00":    "\r\n\r\nx\r\n",
+		"Subject: s\n\n\n\x00\x00": "\r\n\r\n\r\n",
+		"Subject: s\n\nx\x00":      "\r\n\r\nx\r\n",
+	} {
+		var out bytes.Buffer
+		if _, err := ReadStdin(&out, strings.NewReader(in), stdinOpts(false, true)); err != nil {
+			t.Fatal(err)
+		}
+		if _, body, _ := strings.Cut(out.String(), "\r\n\r\n"); "\r\n\r\n"+body != want {
+			t.Errorf("%q: body %q, want %q", in, "\r\n\r\n"+body, want)
+		}
+	}
+}
