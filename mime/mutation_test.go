@@ -436,3 +436,12 @@ func TestMutationDisplayNameQ(t *testing.T) {
 		t.Errorf("got %q", out.String())
 	}
 }
+
+// A control character in a Subject is never written raw: the word holding
+// it becomes an encoded-word, and a reader gets it back.
+func TestMutationSubjectControl(t *testing.T) {
+	raw, decoded := composeSubject(t, "a\x01b")
+	if raw != "=?utf-8?q?a=01b?=" || decoded != "a\x01b" {
+		t.Errorf("written %q, decoded %q", raw, decoded)
+	}
+}
