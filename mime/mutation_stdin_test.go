@@ -174,3 +174,17 @@ func TestMutationStdinTrailingNUL(t *testing.T) {
 		}
 	}
 }
+
+// Values with no space after the colon: the local name or angle-addr
+// starts the value and is still qualified; two words are not one name.
+func TestMutationStdinQualifyAtStart(t *testing.T) {
+	o := stdinOpts(false, true)
+	o.Domain = "example.com"
+	var out bytes.Buffer
+	if _, err := ReadStdin(&out, strings.NewReader("To:root\nCc:<admin>\nReply-To:a b\n\nbody\n"), o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "To:root@example.com\r\nCc:<admin@example.com>\r\nReply-To:a b\r\n") {
+		t.Errorf("got %q", out.String())
+	}
+}
