@@ -12,6 +12,7 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"net/textproto"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -566,7 +567,9 @@ func TestLongLinesRandom(t *testing.T) {
 		strings.Repeat("a", 170), strings.Repeat("q=", 550), strings.Repeat("Zz", 600)}
 	rng := rand.New(rand.NewPCG(14, 7))
 	n := 3000
-	if testing.Short() {
+	// scripts/mutation sets OUTBOX_MUTATION=1: 300 inputs reach the same
+	// rewriter branches (coverage is identical) in a tenth of the time.
+	if testing.Short() || os.Getenv("OUTBOX_MUTATION") != "" {
 		n = 300
 	}
 	for range n {
