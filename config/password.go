@@ -114,7 +114,7 @@ func (a *Account) systemdCredential() (pw, reason string) {
 	if dir == "" {
 		return "", "$CREDENTIALS_DIRECTORY not set"
 	}
-	name := "outbox-" + a.Name
+	name := CredentialName(a.Name)
 	b, err := os.ReadFile(filepath.Join(dir, name))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
