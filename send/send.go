@@ -223,7 +223,7 @@ func (c *Client) start(ctx context.Context, raw net.Conn, cfg *tls.Config) error
 	switch o.TLS {
 	case StartTLS:
 		w := &wireConn{Conn: raw, tr: tr}
-		if _, err := plainStart(ctx, w, c.hostport, helo, o.Timeout); err != nil {
+		if err := plainStart(ctx, w, c.hostport, helo, o.Timeout); err != nil {
 			return err
 		}
 		if err := c.handshake(ctx, raw, cfg); err != nil {
