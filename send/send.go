@@ -545,8 +545,8 @@ func writeData(cw *crlf.Writer, msg io.Reader) error {
 	return cw.Close()
 }
 
-// deadlineWriter puts a write deadline on every chunk of the message:
-// go-smtp sets none while DATA streams, and a server that stops reading
+// deadlineWriter puts a write deadline on every write to the server
+// (commands, and each piece of a message): a server that stops reading
 // would otherwise block us forever.
 type deadlineWriter struct {
 	w       io.Writer
