@@ -372,8 +372,7 @@ func (c *Client) Host() string { return c.hostport }
 // error is returned wrapped, not as an *Error.
 func (c *Client) Send(env *Envelope, msg io.Reader) (*Result, error) {
 	if c.broken != nil {
-		return nil, &Error{Op: "mail", Host: c.hostport, Kind: KindNetwork, Temporary: true, Err: c.broken,
-			text: fmt.Sprintf("send: connection to %s is no longer usable: %v", c.hostport, c.broken)}
+		return nil, c.unusable()
 	}
 	var (
 		res  *Result
@@ -390,8 +389,7 @@ func (c *Client) Send(env *Envelope, msg io.Reader) (*Result, error) {
 	if !took {
 		// The session ended before the transaction could start (the
 		// server closed it while idle).
-		return nil, &Error{Op: "mail", Host: c.hostport, Kind: KindNetwork, Temporary: true, Err: c.broken,
-			text: fmt.Sprintf("send: connection to %s is no longer usable: %v", c.hostport, c.broken)}
+		return nil, c.unusable()
 	}
 	return res, err
 }
@@ -458,6 +456,12 @@ func (c *Client) checkEnvelope(env *Envelope) *Error {
 		}
 	}
 	return nil
+}
+
+// unusable is Send's error on a session that broke before it started.
+func (c *Client) unusable() *Error {
+	return &Error{Op: "mail", Host: c.hostport, Kind: KindNetwork, Temporary: true, Err: c.broken,
+		text: fmt.Sprintf("send: connection to %s is no longer usable: %v", c.hostport, c.broken)}
 }
 
 // fail marks the connection unusable after a network-level failure, so
