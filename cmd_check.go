@@ -23,23 +23,12 @@ type CheckCmd struct {
 }
 
 func (c *CheckCmd) Run(a *app, cli *CLI) error {
+	cfg, acct, err := loadConfigAccount(cli.Config, c.Account)
+	if err != nil {
+		return err
+	}
 	if c.Send == "" {
-		acct, err := loadAccount(cli.Config, c.Account)
-		if err != nil {
-			return err
-		}
 		return a.check(acct, c.JSON, c.Verbose)
-	}
-	cfg, err := config.LoadDefault(cli.Config)
-	if err != nil {
-		return err
-	}
-	if cfg == nil {
-		return errNoConfig
-	}
-	acct, err := cfg.Select(c.Account, "")
-	if err != nil {
-		return err
 	}
 	// The address is checked before anything goes on the wire.
 	to, err := testRecipient(cfg, c.Send)
@@ -56,14 +45,22 @@ func (c *CheckCmd) Run(a *app, cli *CLI) error {
 // for the default), for the commands that work on one account (check,
 // password, oauth).
 func loadAccount(configPath, name string) (*config.Account, error) {
+	_, acct, err := loadConfigAccount(configPath, name)
+	return acct, err
+}
+
+// loadConfigAccount is loadAccount that returns the configuration too
+// (check --send resolves its address with the config's [aliases]).
+func loadConfigAccount(configPath, name string) (*config.Config, *config.Account, error) {
 	cfg, err := config.LoadDefault(configPath)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cfg == nil {
-		return nil, errNoConfig
+		return nil, nil, errNoConfig
 	}
-	return cfg.Select(name, "")
+	acct, err := cfg.Select(name, "")
+	return cfg, acct, err
 }
 
 // certWarnDays: a certificate closer than this to its end is reported, so

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/mail"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/outboxmail/outbox/config"
@@ -34,25 +33,14 @@ func testRecipient(cfg *config.Config, arg string) (string, error) {
 	return to[0], nil
 }
 
-// testFrom is the From of a test message: the account's from, else its
-// username when that is an address, else the local user at
-// default_domain (what a send would use).
-func testFrom(cfg *config.Config, acct *config.Account) (*mail.Address, error) {
-	if acct.From != "" {
-		return mail.ParseAddress(acct.From)
-	}
-	if strings.Contains(acct.Username, "@") {
-		return &mail.Address{Address: acct.Username}, nil
-	}
-	return &mail.Address{Address: localUser() + "@" + cfg.Domain()}, nil
-}
-
 // sendTest sends one short message to to, straight through the account
 // (not through the queue: it is a probe, and a failure is the answer),
 // and prints the server's reply to the end of DATA, which names the
 // server's queue ID on most servers ("250 2.0.0 Ok: queued as 4XyZ").
 func (a *app) sendTest(cfg *config.Config, acct *config.Account, to string, asJSON, verbose bool) error {
-	from, err := testFrom(cfg, acct)
+	// The From a send through this account would use: its from, else
+	// its username when that is an address, else user@default_domain.
+	from, err := (&mailer{a: a, cfg: cfg}).fromAddress("", acct.Name)
 	if err != nil {
 		return &config.Error{File: cfg.Path, Key: "accounts." + acct.Name + ".from", Msg: err.Error()}
 	}

@@ -126,13 +126,8 @@ func (c *ConfigInitCmd) Run(a *app, cli *CLI) error {
 		}
 		w = &setup.Wizard{In: a.stdin, Out: a.stdout, Resolver: resolver, ReadPassword: a.termPassword()}
 		ans, err := w.Run(a.ctx)
-		switch {
-		case errors.Is(err, setup.ErrInterrupted):
-			return exitError{code: 130, err: err}
-		case errors.Is(err, setup.ErrAborted):
-			return usageError{err}
-		case err != nil:
-			return err
+		if err != nil {
+			return wizardError(err)
 		}
 		s, pw = ans.Settings, ans.Password
 	}
@@ -157,13 +152,8 @@ func (c *ConfigInitCmd) Run(a *app, cli *CLI) error {
 	if pw != "" {
 		var err error
 		st, keyErr, err = c.storePassword(a, w, acct, pw, target, secret)
-		switch {
-		case errors.Is(err, setup.ErrInterrupted):
-			return exitError{code: 130, err: err}
-		case errors.Is(err, setup.ErrAborted):
-			return usageError{err}
-		case err != nil:
-			return err
+		if err != nil {
+			return wizardError(err)
 		}
 		if st == nil {
 			pw = "" // the user chose to store it nowhere
@@ -416,4 +406,16 @@ func (ConfigPathCmd) Run(a *app, cli *CLI) error {
 	}
 	fmt.Fprintln(a.stdout, used)
 	return nil
+}
+
+// wizardError is the error of a question config init asked: Ctrl-C exits
+// 130, an end of input before an answer is a usage error (exit 64).
+func wizardError(err error) error {
+	switch {
+	case errors.Is(err, setup.ErrInterrupted):
+		return exitError{code: 130, err: err}
+	case errors.Is(err, setup.ErrAborted):
+		return usageError{err}
+	}
+	return err
 }

@@ -80,8 +80,7 @@ func (a *Account) encryptedCredential() (pw, reason string, err error) {
 	if err != nil {
 		return "", "", a.credError(fmt.Sprintf("systemd-creds can't decrypt %s: %v", path, err), err)
 	}
-	line, _, _ := strings.Cut(string(out), "\n")
-	line = strings.TrimRight(line, "\r")
+	line := passwordLine(string(out))
 	if line == "" {
 		return "", "", a.credError(fmt.Sprintf("%s decrypts to an empty password", path), nil)
 	}

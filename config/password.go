@@ -114,7 +114,7 @@ func (a *Account) systemdCredential() (pw, reason string) {
 	if dir == "" {
 		return "", "$CREDENTIALS_DIRECTORY not set"
 	}
-	name := "outbox-" + a.Name
+	name := CredentialName(a.Name)
 	b, err := os.ReadFile(filepath.Join(dir, name))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -165,8 +165,7 @@ func (a *Account) runPasswordCommand() (string, error) {
 			return "", fail(fmt.Sprintf("can't run %s: %v", shown, unwrapPath(err)), err)
 		}
 	}
-	line, _, _ := strings.Cut(stdout.String(), "\n")
-	line = strings.TrimRight(line, "\r")
+	line := passwordLine(stdout.String())
 	if line == "" {
 		msg := fmt.Sprintf("%s printed no password (its first line of output is empty)", shown)
 		if s := firstLines(stderr.String(), 3); s != "" {
@@ -212,6 +211,13 @@ func (c *capped) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// passwordLine is the password in a source's output: its first line,
+// without the line end (LF or CRLF).
+func passwordLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return strings.TrimRight(line, "\r")
 }
 
 // firstLines joins the first n non-empty lines of s with " / ", trimmed,

@@ -59,8 +59,7 @@ func (a *Account) readPasswordFile() (string, error) {
 	if err != nil {
 		return "", fail(fmt.Sprintf("can't read %s: %v", path, unwrapPath(err)), err)
 	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	line = strings.TrimRight(line, "\r")
+	line := passwordLine(string(b))
 	if line == "" {
 		return "", fail(fmt.Sprintf("%s is empty (its first line holds the password)", path), nil)
 	}

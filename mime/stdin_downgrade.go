@@ -8,7 +8,6 @@ import (
 	"io"
 	stdmime "mime"
 	"mime/quotedprintable"
-	"net/textproto"
 	"strings"
 	"unicode/utf8"
 )
@@ -45,9 +44,8 @@ func Downgrade7Bit(msg io.ReadSeeker) (io.Reader, int64, error) {
 	var ctype string
 	var kept [][]byte
 	for _, f := range fields {
-		name, value, _ := strings.Cut(string(f), ":")
-		value = strings.TrimSpace(downgradeUnfold.Replace(value))
-		switch textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(name)) {
+		name, value := fieldValue(f)
+		switch name {
 		case "Content-Type":
 			mt, _, err := stdmime.ParseMediaType(value)
 			if err != nil {

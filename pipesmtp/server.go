@@ -225,7 +225,7 @@ func (s *session) Data(r io.Reader) error {
 		return smtp.ErrDataTooLarge // 552 5.3.4, RFC 1870 §6.2
 	case errors.Is(dr.err, smtp.ErrTooLongLine):
 		s.b.conn.endAfterReply()
-		// RFC 5321 §4.5.3.1.4 names this reply.
+		// RFC 5321 §4.5.3.1.9 names this reply ("500 Line too long").
 		return &smtp.SMTPError{Code: 500, EnhancedCode: smtp.EnhancedCode{5, 5, 6}, Message: fmt.Sprintf("Line too long (over %d bytes); message discarded, closing", s.b.o.MaxLineLength)}
 	case isTimeout(dr.err):
 		s.b.conn.endAfterReply()

@@ -218,15 +218,10 @@ func (c *Client) authFailure(mech string, err error) *Error {
 	e := classify("auth", c.hostport, err)
 	var smtpErr *smtp.SMTPError
 	switch {
-	case errors.As(err, &smtpErr) && e.Kind == KindAuth:
-		// RFC 4954 §6: 535 credentials invalid; 454 temporary failure;
-		// 534 mechanism too weak; 538 encryption required.
-		hint := authHint(mech, e)
-		if hint == "" && e.Code == 535 {
-			hint = " (check the username and password)"
-		}
-		e.text = fmt.Sprintf("send: authentication as %q failed at %s: %s%s", c.opts.Username, c.hostport, e.reply(), hint)
-	case e.Kind == KindAuth && e.Code != 0:
+	case e.Kind == KindAuth && (e.Code != 0 || errors.As(err, &smtpErr)):
+		// A refusal reply. RFC 4954 §6: 535 credentials invalid; 454
+		// temporary failure; 534 mechanism too weak; 538 encryption
+		// required.
 		hint := authHint(mech, e)
 		if hint == "" && e.Code == 535 {
 			hint = " (check the username and password)"

@@ -359,8 +359,8 @@ func certCause(err error) string {
 	return strings.TrimPrefix(err.Error(), "tls: failed to verify certificate: ")
 }
 
-// toSMTPError parses the RFC 3463 enhanced code at the start of a reply the
-// way go-smtp does for its own commands, so both paths give equal Errors.
+// toSMTPError parses the RFC 3463 enhanced code at the start of a reply
+// into go-smtp's SMTPError, the reply type classify understands.
 func toSMTPError(te *textproto.Error) *smtp.SMTPError {
 	e := &smtp.SMTPError{Code: te.Code, Message: te.Msg, EnhancedCode: smtp.NoEnhancedCode}
 	first, rest, ok := strings.Cut(te.Msg, " ")

@@ -622,7 +622,7 @@ func (ch *chunker) send(last bool) error {
 	c, t := ch.c, ch.t
 	if ch.sentAny {
 		// Between chunks: take the replies that are in. After a refusal
-		// RFC 3030 §4.2 forbids further chunks.
+		// RFC 3030 §2 forbids further chunks.
 		c.poll()
 		if t.dataErr != nil || t.mailErr != nil || t.fatal != nil || t.authErr != nil {
 			return errChunkRefused

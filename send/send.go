@@ -223,7 +223,7 @@ func (c *Client) start(ctx context.Context, raw net.Conn, cfg *tls.Config) error
 	switch o.TLS {
 	case StartTLS:
 		w := &wireConn{Conn: raw, tr: tr}
-		if _, err := plainStart(ctx, w, c.hostport, helo, o.Timeout); err != nil {
+		if err := plainStart(ctx, w, c.hostport, helo, o.Timeout); err != nil {
 			return err
 		}
 		if err := c.handshake(ctx, raw, cfg); err != nil {
@@ -372,8 +372,7 @@ func (c *Client) Host() string { return c.hostport }
 // error is returned wrapped, not as an *Error.
 func (c *Client) Send(env *Envelope, msg io.Reader) (*Result, error) {
 	if c.broken != nil {
-		return nil, &Error{Op: "mail", Host: c.hostport, Kind: KindNetwork, Temporary: true, Err: c.broken,
-			text: fmt.Sprintf("send: connection to %s is no longer usable: %v", c.hostport, c.broken)}
+		return nil, c.unusable()
 	}
 	var (
 		res  *Result
@@ -390,8 +389,7 @@ func (c *Client) Send(env *Envelope, msg io.Reader) (*Result, error) {
 	if !took {
 		// The session ended before the transaction could start (the
 		// server closed it while idle).
-		return nil, &Error{Op: "mail", Host: c.hostport, Kind: KindNetwork, Temporary: true, Err: c.broken,
-			text: fmt.Sprintf("send: connection to %s is no longer usable: %v", c.hostport, c.broken)}
+		return nil, c.unusable()
 	}
 	return res, err
 }
@@ -458,6 +456,12 @@ func (c *Client) checkEnvelope(env *Envelope) *Error {
 		}
 	}
 	return nil
+}
+
+// unusable is Send's error on a session that broke before it started.
+func (c *Client) unusable() *Error {
+	return &Error{Op: "mail", Host: c.hostport, Kind: KindNetwork, Temporary: true, Err: c.broken,
+		text: fmt.Sprintf("send: connection to %s is no longer usable: %v", c.hostport, c.broken)}
 }
 
 // fail marks the connection unusable after a network-level failure, so
@@ -545,8 +549,8 @@ func writeData(cw *crlf.Writer, msg io.Reader) error {
 	return cw.Close()
 }
 
-// deadlineWriter puts a write deadline on every chunk of the message:
-// go-smtp sets none while DATA streams, and a server that stops reading
+// deadlineWriter puts a write deadline on every write to the server
+// (commands, and each piece of a message): a server that stops reading
 // would otherwise block us forever.
 type deadlineWriter struct {
 	w       io.Writer

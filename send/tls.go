@@ -166,19 +166,14 @@ func Fingerprint(cert *x509.Certificate) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// plainStart runs the unencrypted part of a STARTTLS session (RFC 3207 §4)
-// itself: greeting, EHLO, STARTTLS. go-smtp v0.25.1 offers no StartTLS on a
-// Client it did not create (NewClientStartTLS says EHLO "localhost" with a
-// five-minute timeout), and its startTLS drops whatever is left in its read
-// buffer without a word. Here the buffer is checked: bytes after the 220
-// reply were sent before TLS by whoever controls the path, and are meant to
-// be read as answers to commands we send after TLS (CVE-2011-0411 class;
-// Poddebniak et al., "Why TLS is better without STARTTLS", 2021). No
-// library checks this, so it is written by hand.
-//
-// It returns the greeting line for go-smtp, which will expect one on the
-// new TLS connection.
-func plainStart(ctx context.Context, conn net.Conn, hostport, helo string, timeout time.Duration) (greeting string, err error) {
+// plainStart runs the unencrypted part of a STARTTLS session (RFC 3207 §4):
+// greeting, EHLO, STARTTLS. Before TLS starts, its read buffer is checked:
+// bytes after the 220 reply were sent before TLS by whoever controls the
+// path, and are meant to be read as answers to commands we send after TLS
+// (CVE-2011-0411 class; Poddebniak et al., "Why TLS is better without
+// STARTTLS", 2021). go-smtp's startTLS drops such bytes without a word
+// and no library checks this, so it is written by hand.
+func plainStart(ctx context.Context, conn net.Conn, hostport, helo string, timeout time.Duration) error {
 	r := bufio.NewReader(conn)
 	rd := textproto.NewReader(r)
 	wr := textproto.NewWriter(bufio.NewWriter(conn))
@@ -204,23 +199,21 @@ func plainStart(ctx context.Context, conn net.Conn, hostport, helo string, timeo
 	}
 	defer conn.SetDeadline(time.Time{})
 
-	_, msg, err := step("greeting", 220, "")
-	if err != nil {
-		return "", err
+	if _, _, err := step("greeting", 220, ""); err != nil {
+		return err
 	}
-	greeting = "220 " + strings.SplitN(msg, "\n", 2)[0] + "\r\n"
 
 	code, msg, err := step("ehlo", 250, "EHLO "+helo)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) && (code == 500 || code == 502) {
 			// RFC 5321 §4.1.1.1: no EHLO, no extensions, so no STARTTLS.
-			return "", noSTARTTLS(hostport)
+			return noSTARTTLS(hostport)
 		}
-		return "", err
+		return err
 	}
 	if _, ok := parseEHLO(msg)["STARTTLS"]; !ok {
-		return "", noSTARTTLS(hostport)
+		return noSTARTTLS(hostport)
 	}
 	if _, _, err := step("starttls", 220, "STARTTLS"); err != nil {
 		var e *Error
@@ -231,13 +224,13 @@ func plainStart(ctx context.Context, conn net.Conn, hostport, helo string, timeo
 			e.Temporary = false
 			e.text = fmt.Sprintf("send: %s refused STARTTLS (%s); refusing to send in plaintext", hostport, e.reply())
 		}
-		return "", err
+		return err
 	}
 	if n := r.Buffered(); n > 0 {
-		return "", &Error{Op: "starttls", Host: hostport, Kind: KindTLSPolicy,
+		return &Error{Op: "starttls", Host: hostport, Kind: KindTLSPolicy,
 			text: fmt.Sprintf("send: %s sent %d unexpected bytes after its STARTTLS reply (response injection); aborted before TLS — something on the path may be tampering with the connection", hostport, n)}
 	}
-	return greeting, nil
+	return nil
 }
 
 func noSTARTTLS(hostport string) *Error {
