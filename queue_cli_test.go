@@ -27,6 +27,7 @@ import (
 
 	"github.com/outboxmail/outbox/internal/smtptest"
 	"github.com/outboxmail/outbox/queue"
+	"github.com/outboxmail/outbox/send"
 )
 
 // The queue stories (issue 4) in testdata/queue-script/*.txtar run the real
@@ -577,8 +578,10 @@ func TestQueueCrashSafety(t *testing.T) {
 	}
 	counts += fmt.Sprintf("; after the flushes (%d kills in all): %d distinct delivered, %d duplicates", kills.Load(), len(got), dups)
 	t.Log(counts)
-	if dups > int(kills.Load()) {
-		t.Errorf("%d duplicates for %d kills: more than the one-per-kill window", dups, kills.Load())
+	// A kill mid-flush can leave every message of the streaming window
+	// accepted by the server but still queued (send.Window, issue 13).
+	if dups > int(kills.Load())*send.Window {
+		t.Errorf("%d duplicates for %d kills: more than the window of %d per kill", dups, kills.Load(), send.Window)
 	}
 	// A kill inside a removal (the entry's JSON gone, its message file
 	// not yet) or a commit leaves a message file without an entry: not
