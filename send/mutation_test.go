@@ -495,7 +495,7 @@ func TestRSETRefusedEndsSession(t *testing.T) {
 
 // TestRefusedChunkStopsMessage: once the client has read a server's
 // refusal of a chunk in the middle of a message, it sends no further
-// chunk and no BDAT LAST (RFC 3030 §4.2): the message is refused with the
+// chunk and no BDAT LAST (RFC 3030 §2): the message is refused with the
 // server's code, not delivered.
 func TestRefusedChunkStopsMessage(t *testing.T) {
 	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING", "CHUNKING"}, Reply: func(n int, cmd string) string {
