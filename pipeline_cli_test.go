@@ -25,12 +25,7 @@ func fakeEnv(t *testing.T, f *smtptest.Fake) *secEnv {
 
 func TestPipelineFaultsSend(t *testing.T) {
 	t.Run("MAIL refused inside the group: 69, kept in failed/", func(t *testing.T) {
-		f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: both, Reply: func(n int, cmd string) string {
-			if strings.HasPrefix(cmd, "MAIL") {
-				return "550 5.7.1 sender not allowed"
-			}
-			return ""
-		}})
+		f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: both, Reply: smtptest.ReplyTo("MAIL", "550 5.7.1 sender not allowed")})
 		e := fakeEnv(t, f)
 		code, _, stderr := e.run(nil, "outbox", "send", "--to", "a@example.com", "--to", "b@example.com", "-s", "x", "-m", "refused MAIL")
 		if code != 69 || !strings.Contains(stderr, "550 5.7.1 sender not allowed") {
@@ -42,12 +37,7 @@ func TestPipelineFaultsSend(t *testing.T) {
 		}
 	})
 	t.Run("every RCPT refused before BDAT: 67, kept in failed/", func(t *testing.T) {
-		f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: both, Reply: func(n int, cmd string) string {
-			if strings.HasPrefix(cmd, "RCPT") {
-				return "550 5.1.1 no such user"
-			}
-			return ""
-		}})
+		f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: both, Reply: smtptest.ReplyTo("RCPT", "550 5.1.1 no such user")})
 		e := fakeEnv(t, f)
 		code, _, stderr := e.run(nil, "outbox", "send", "--to", "a@example.com", "--to", "b@example.com", "-s", "x", "-m", "nobody home")
 		if code != 67 || !strings.Contains(stderr, "550 5.1.1") {

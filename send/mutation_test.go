@@ -152,12 +152,7 @@ func TestReplyCodeClasses(t *testing.T) {
 // and C1 controls (0x00–0x1f, 0x7f, 0x80–0x9f), and with every printable
 // character at their edges (space, "~", U+00A0) kept.
 func TestReplyTextControls(t *testing.T) {
-	f := smtptest.StartFake(t, smtptest.FakeOptions{Reply: func(n int, cmd string) string {
-		if strings.HasPrefix(cmd, "RCPT") {
-			return "550 5.1.1 a\x1fb c\x7fd e\u0080f\u009fg\u00a0h ~"
-		}
-		return ""
-	}})
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Reply: smtptest.ReplyTo("RCPT", "550 5.1.1 a\x1fb c\x7fd e\u0080f\u009fg\u00a0h ~")})
 	c := fakeClient(t, f, 5*time.Second)
 	_, err := c.Send(envAB, strings.NewReader(msg))
 	wantKind(t, err, send.KindReply, false)
@@ -260,12 +255,7 @@ func TestZeroTimeoutsMeanDefaults(t *testing.T) {
 func TestRcpt421EndsTransaction(t *testing.T) {
 	for _, ext := range [][]string{{"PIPELINING", "CHUNKING"}, {"PIPELINING"}, nil} {
 		t.Run(strings.Join(ext, "+"), func(t *testing.T) {
-			f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: ext, Reply: func(n int, cmd string) string {
-				if strings.HasPrefix(cmd, "RCPT TO:<c@") {
-					return "421 4.3.2 closing"
-				}
-				return ""
-			}})
+			f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: ext, Reply: smtptest.ReplyTo("RCPT TO:<c@", "421 4.3.2 closing")})
 			c := fakeClient(t, f, 2*time.Second)
 			_, err := c.Send(&send.Envelope{From: "a@example.com", To: []string{"b@example.com", "c@example.com"}}, strings.NewReader(msg))
 			e := wantKind(t, err, send.KindReply, true)
@@ -287,12 +277,7 @@ func TestRcpt421EndsTransaction(t *testing.T) {
 // recipient is refused reports that recipient's own reply, not "all 1
 // recipients refused".
 func TestOneRecipientRefusedAlone(t *testing.T) {
-	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING", "CHUNKING"}, Reply: func(n int, cmd string) string {
-		if strings.HasPrefix(cmd, "RCPT") {
-			return "550 5.1.1 no such user"
-		}
-		return ""
-	}})
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING", "CHUNKING"}, Reply: smtptest.ReplyTo("RCPT", "550 5.1.1 no such user")})
 	c := fakeClient(t, f, 2*time.Second)
 	_, err := c.Send(envAB, strings.NewReader(msg))
 	e := wantKind(t, err, send.KindReply, false)
@@ -672,12 +657,7 @@ func TestHELOFallback(t *testing.T) {
 		t.Errorf("Op %q Code %d: %v", e.Op, e.Code, err)
 	}
 	// Any other EHLO refusal is final: no HELO.
-	f = smtptest.StartFake(t, smtptest.FakeOptions{Reply: func(n int, cmd string) string {
-		if strings.HasPrefix(cmd, "EHLO") {
-			return "554 5.7.1 go away"
-		}
-		return ""
-	}})
+	f = smtptest.StartFake(t, smtptest.FakeOptions{Reply: smtptest.ReplyTo("EHLO", "554 5.7.1 go away")})
 	o = scriptOptions(t, f.Addr)
 	o.TLS, o.Username, o.Password = send.NoTLS, "", nil
 	if _, err := send.Dial(t.Context(), o); err == nil || slices.Contains(f.Commands(), "HELO client.example") {

@@ -201,12 +201,7 @@ func TestLockStepWithoutPipelining(t *testing.T) {
 // behind it are refused too (RFC 2920 §3.1), Send reports the MAIL
 // refusal as before, no message byte is sent, and the session goes on.
 func TestRefusedMAILInGroup(t *testing.T) {
-	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING"}, Reply: func(n int, cmd string) string {
-		if strings.HasPrefix(cmd, "MAIL FROM:<bad@") {
-			return "550 5.7.1 sender refused"
-		}
-		return ""
-	}})
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING"}, Reply: smtptest.ReplyTo("MAIL FROM:<bad@", "550 5.7.1 sender refused")})
 	c := fakeClient(t, f, 5*time.Second)
 	res, err := c.Send(&send.Envelope{From: "bad@example.com", To: []string{"b@example.com", "c@example.com"}}, strings.NewReader(msg))
 	e := wantKind(t, err, send.KindReply, false)
@@ -231,12 +226,7 @@ func TestRefusedMAILInGroup(t *testing.T) {
 // delivered, the error is the recipients' as before, and RSET readies
 // the session for the next message.
 func TestAllRcptRefusedBeforeBDAT(t *testing.T) {
-	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING", "CHUNKING"}, Reply: func(n int, cmd string) string {
-		if strings.HasPrefix(cmd, "RCPT TO:<nobody") {
-			return "550 5.1.1 no such user"
-		}
-		return ""
-	}})
+	f := smtptest.StartFake(t, smtptest.FakeOptions{Ext: []string{"PIPELINING", "CHUNKING"}, Reply: smtptest.ReplyTo("RCPT TO:<nobody", "550 5.1.1 no such user")})
 	c := fakeClient(t, f, 5*time.Second)
 	res, err := c.Send(&send.Envelope{From: "a@example.com", To: []string{"nobody1@example.com", "nobody2@example.com"}}, strings.NewReader(msg))
 	e := wantKind(t, err, send.KindReply, false)

@@ -295,3 +295,15 @@ func (f *Fake) finish(o FakeOptions, n int, cmd string, cur *Message, inTx, hung
 	*cur, *inTx = Message{}, false
 	reply(cmd, "250 2.0.0 queued as FAKE", true)
 }
+
+// ReplyTo is a FakeOptions.Reply that answers every command starting
+// with prefix with reply, and leaves every other command's reply as is:
+// the one fault most scripted tests need.
+func ReplyTo(prefix, reply string) func(n int, cmd string) string {
+	return func(_ int, cmd string) string {
+		if strings.HasPrefix(cmd, prefix) {
+			return reply
+		}
+		return ""
+	}
+}
